@@ -1,0 +1,1 @@
+"""Built-in trio-informer plugin: etcd (work in progress)."""
