@@ -1,0 +1,1 @@
+"""pytest plugin for plugin authors (fixtures: embedded server, loaded plugin manager). Filled in by the plugin-system work."""
