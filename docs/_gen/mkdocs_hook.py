@@ -1,0 +1,24 @@
+"""mkdocs hook: fill the reference pages' markers with Markdown generated from the code.
+
+``mkdocs.yml`` names this file under ``hooks:``. A page marks where generated content goes
+with ``<!-- informer-reference: NAME -->`` (NAME one of :data:`_gen.GENERATORS`).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+_DOCS = Path(__file__).resolve().parent.parent
+if str(_DOCS) not in sys.path:
+    sys.path.insert(0, str(_DOCS))
+
+import _gen  # noqa: E402  (needs docs/ on sys.path, set just above)
+
+_MARKER = re.compile(r"^<!-- informer-reference: (\w+) -->$", re.M)
+
+
+def on_page_markdown(markdown: str, *, page: Any, config: Any, files: Any) -> str:
+    return _MARKER.sub(lambda m: _gen.render(m.group(1)), markdown)
