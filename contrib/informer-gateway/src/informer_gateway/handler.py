@@ -1,0 +1,184 @@
+"""The ``gateway.routing-table`` handler: keeps a :class:`~informer_gateway.table.RoutingTable`
+current from the route and service informers, and publishes it whenever it changes.
+
+Attach it to both resource types in a config file; trio-informer gives every informer that
+names the handler with the same options the *same* instance, so one table joins both::
+
+    informers:
+      - resource: services.gateway.example.com
+        handlers: [{name: gateway.routing-table, options: {json_file: /run/gw/table.json}}]
+      - resource: routes.gateway.example.com
+        handlers: [{name: gateway.routing-table, options: {json_file: /run/gw/table.json}}]
+
+Options (all optional; see :data:`OPTIONS_SCHEMA`):
+
+``json_file``
+    Path of a JSON file holding the table (``{"generation": N, "routes": {prefix: entry},
+    "counts": {...}}``), rewritten atomically (temporary file in the same directory, then
+    rename) after every change, so a reader never sees half a table.
+``print``
+    ``true``: print the table as text to stderr after every change.
+``listen``
+    ``"HOST:PORT"``: serve the table over HTTP (``GET /`` the JSON, ``GET /match?path=/x``
+    the entry serving ``/x``); see :mod:`informer_gateway.serve`.
+
+A change that leaves the table as it was (a new resourceVersion of an unchanged route, a
+service nobody routes to losing an endpoint) publishes nothing: ``generation`` counts
+*table* changes, so a watcher of the file sees only real ones. Events of other types of
+object are refused loudly (the registry refuses a config attaching the handler elsewhere;
+this is the last line of defence) and counted as handler errors by the informer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+from .model import Route, Service
+from .table import RoutingTable
+
+__all__ = ["OPTIONS_SCHEMA", "RoutingTableHandler", "create_handler", "write_json_atomically"]
+
+log = logging.getLogger("informer_gateway")
+
+#: JSON Schema of the handler's options (checked by trio-informer before the factory runs).
+OPTIONS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "json_file": {"type": "string", "minLength": 1, "description": "write the table here on change"},
+        "print": {"type": "boolean", "description": "print the table to stderr on change"},
+        "listen": {
+            "type": "string",
+            "pattern": r"^[^:\s]*:[0-9]{1,5}$",
+            "description": "HOST:PORT to serve the table over HTTP",
+        },
+    },
+}
+
+
+def write_json_atomically(path: Path, document: Any) -> None:
+    """Write ``document`` as JSON to ``path`` so readers see the old file or the new one, never
+    a mix: write a temporary file beside it, flush it to disk, then rename over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(document, f, indent=2, sort_keys=True)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def render_text(document: Mapping[str, Any]) -> str:
+    """The table as an operator reads it: one line per prefix."""
+    lines = [f"routing table (generation {document['generation']}):"]
+    routes: Mapping[str, Mapping[str, Any]] = document["routes"]
+    width = max((len(p) for p in routes), default=1)
+    for prefix, entry in routes.items():
+        backends = ", ".join(entry["backends"]) or "-"
+        status = "" if entry["status"] == "ok" else f"  [{entry['status']}]"
+        lines.append(f"  {prefix:<{width}}  -> {entry['service']}: {backends}{status}")
+    if not routes:
+        lines.append("  (no routes)")
+    return "\n".join(lines)
+
+
+class RoutingTableHandler:
+    """Event handler (``on_add`` / ``on_update`` / ``on_delete``) feeding a routing table.
+
+    Usable on its own in a trio program too::
+
+        handler = RoutingTableHandler(json_file=Path("table.json"))
+        routes_informer.add_handler(handler)
+        services_informer.add_handler(handler)
+        handler.table.match("/catalog/items/42")
+    """
+
+    def __init__(
+        self,
+        *,
+        json_file: Path | None = None,
+        print_to: TextIO | None = None,
+        listen: str | None = None,
+    ) -> None:
+        self.table = RoutingTable()
+        self.json_file = json_file
+        self.print_to = print_to
+        self.listen = listen
+        #: number of published table changes (0 = nothing published yet)
+        self.generation = 0
+        self._published: dict[str, Any] | None = None
+
+    # -- the informer handler interface --------------------------------------------------
+
+    def on_add(self, obj: Any, initial: bool) -> None:
+        self.table.apply(_typed(obj))
+        self._publish()
+
+    def on_update(self, old: Any, new: Any) -> None:
+        self.table.apply(_typed(new))
+        self._publish()
+
+    def on_delete(self, obj: Any) -> None:
+        self.table.remove(_typed(obj))
+        self._publish()
+
+    # -- publishing ----------------------------------------------------------------------
+
+    def document(self) -> dict[str, Any]:
+        """The published form of the table: ``{"generation", "routes", "counts"}``."""
+        return {"generation": self.generation, **self.table.to_json()}
+
+    def _publish(self) -> None:
+        current = self.table.to_json()
+        if current == self._published:
+            return
+        self._published = current
+        self.generation += 1
+        document = self.document()
+        log.debug(
+            "routing table generation %d: %d prefixes, %d backends",
+            self.generation,
+            current["counts"]["prefixes"],
+            current["counts"]["backends"],
+        )
+        if self.json_file is not None:
+            write_json_atomically(self.json_file, document)
+        if self.print_to is not None:
+            print(render_text(document), file=self.print_to, flush=True)
+
+
+def _typed(obj: Any) -> Route | Service:
+    if isinstance(obj, Route | Service):
+        return obj
+    raise TypeError(
+        f"gateway.routing-table handles Route and Service objects (decoders gateway.route and "
+        f"gateway.service), got {type(obj).__name__}; attach it to routes.gateway.example.com "
+        f"and services.gateway.example.com"
+    )
+
+
+def create_handler(options: Mapping[str, Any]) -> RoutingTableHandler:
+    """The factory trio-informer calls with the handler's ``options`` from the config."""
+    json_file = options.get("json_file")
+    handler = RoutingTableHandler(
+        json_file=Path(json_file) if json_file else None,
+        print_to=sys.stderr if options.get("print") else None,
+        listen=options.get("listen"),
+    )
+    if handler.listen:
+        from .serve import serve_when_running
+
+        serve_when_running(handler)
+    return handler

@@ -1,0 +1,97 @@
+"""The ``gateway`` plugin's hook implementations (entry point ``gateway = "informer_gateway.plugin"``).
+
+Contributes, as data (each descriptor is validated by trio-informer before anything runs):
+
+* resource types ``services.gateway.example.com`` and ``routes.gateway.example.com``
+  (group ``gateway.example.com``, version ``v1``, namespaced), decoded into the typed
+  :class:`~informer_gateway.model.Service` and :class:`~informer_gateway.model.Route`;
+* decoders ``gateway.service`` and ``gateway.route`` (cattrs, into those attrs classes);
+* key function ``gateway.namespace-name`` (``metadata.namespace/metadata.name`` of a typed object);
+* indexer ``gateway.routes-by-service``;
+* handler ``gateway.routing-table`` (see :mod:`informer_gateway.handler`);
+* a start-up hook that serves the routing tables asked to be served over HTTP.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from informer.plugins import hookimpl
+
+from .handler import OPTIONS_SCHEMA
+from .serve import serving
+
+__all__ = [
+    "informer_decoders",
+    "informer_handlers",
+    "informer_indexers",
+    "informer_key_functions",
+    "informer_resource_types",
+    "informer_startup",
+]
+
+GROUP = "gateway.example.com"
+SERVICES = f"services.{GROUP}"
+ROUTES = f"routes.{GROUP}"
+
+
+@hookimpl
+def informer_resource_types() -> list[dict[str, Any]]:
+    common = {"group": GROUP, "version": "v1", "namespaced": True, "key": "gateway.namespace-name"}
+    return [
+        {
+            **common,
+            "name": SERVICES,
+            "kind": "Service",
+            "plural": "services",
+            "decoder": "gateway.service",
+            "description": "Backend services of the API gateway and their endpoints.",
+        },
+        {
+            **common,
+            "name": ROUTES,
+            "kind": "Route",
+            "plural": "routes",
+            "decoder": "gateway.route",
+            "indexers": ["gateway.routes-by-service"],
+            "description": "API gateway routes: a path prefix sent to a backend service.",
+        },
+    ]
+
+
+@hookimpl
+def informer_decoders() -> list[dict[str, Any]]:
+    return [
+        {"name": "gateway.service", "type": "informer_gateway.model:Service"},
+        {"name": "gateway.route", "type": "informer_gateway.model:Route"},
+    ]
+
+
+@hookimpl
+def informer_key_functions() -> list[dict[str, Any]]:
+    return [{"name": "gateway.namespace-name", "function": "informer_gateway.keys:namespace_name"}]
+
+
+@hookimpl
+def informer_indexers() -> list[dict[str, Any]]:
+    return [{"name": "gateway.routes-by-service", "function": "informer_gateway.index:routes_by_service"}]
+
+
+@hookimpl
+def informer_handlers() -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "gateway.routing-table",
+            "factory": "informer_gateway.handler:create_handler",
+            "resource_types": [ROUTES, SERVICES],
+            "options_schema": OPTIONS_SCHEMA,
+            "description": "A live routing table: path prefix -> ready backend endpoints.",
+        }
+    ]
+
+
+@hookimpl
+def informer_startup(manager: Any) -> Any:
+    # The HTTP endpoints of routing tables with a "listen" option run for the life of the
+    # manager, in a nursery this context manager owns.
+    return serving()

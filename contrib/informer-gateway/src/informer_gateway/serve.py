@@ -1,0 +1,141 @@
+"""Serve a routing table over HTTP (the handler's ``listen`` option).
+
+Endpoints (JSON answers, ``Connection: close``)::
+
+    GET /                  the table document (as the handler's json_file holds it)
+    GET /match?path=/x/y   {"path": "/x/y", "entry": {...}} or 404 {"path": ..., "entry": null}
+    GET /healthz           {"ok": true}
+
+Deliberately tiny — one request per connection, GET only, requests capped at 8 KiB — it is
+a debugging window onto the table, not the gateway's data plane.
+
+How it gets a task to run in: handlers are plain objects made by a factory, with no nursery
+of their own. The plugin's ``informer_startup`` hook returns :func:`serving`, an async
+context manager trio-informer enters for the life of its manager; it opens a nursery and
+serves every handler that asked to be served, whether it was created before the manager
+started or later (a reconfiguration). A handler created outside any manager (a unit test
+driving it by hand) is served by entering :func:`serving` yourself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+import trio
+
+if TYPE_CHECKING:
+    from .handler import RoutingTableHandler
+
+__all__ = ["serve_table", "serve_when_running", "serving"]
+
+log = logging.getLogger("informer_gateway")
+
+_MAX_REQUEST = 8192
+
+# Handlers waiting for a nursery, and the nursery of the running manager if any. Plain module
+# state: there is one informer manager per process, and this is only ever touched from its
+# trio thread.
+_pending: list[RoutingTableHandler] = []
+_nursery: trio.Nursery | None = None
+
+
+def serve_when_running(handler: RoutingTableHandler) -> None:
+    """Serve ``handler`` now if :func:`serving` is active, else as soon as it is."""
+    if _nursery is not None:
+        _nursery.start_soon(serve_table, handler)
+    else:
+        _pending.append(handler)
+
+
+@asynccontextmanager
+async def serving() -> AsyncIterator[None]:
+    """Run the HTTP endpoints of every handler with a ``listen`` option while inside."""
+    global _nursery
+    async with trio.open_nursery() as nursery:
+        _nursery = nursery
+        try:
+            while _pending:
+                nursery.start_soon(serve_table, _pending.pop(0))
+            yield
+        finally:
+            _nursery = None
+            nursery.cancel_scope.cancel()
+
+
+def _split_listen(listen: str) -> tuple[str, int]:
+    host, _, port = listen.rpartition(":")
+    return host or "127.0.0.1", int(port)
+
+
+async def serve_table(
+    handler: RoutingTableHandler, *, task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED
+) -> None:
+    """Serve ``handler``'s table on ``handler.listen`` until cancelled; reports the bound port."""
+    assert handler.listen is not None
+    host, port = _split_listen(handler.listen)
+    try:
+        listeners = await trio.open_tcp_listeners(port, host=host)
+    except OSError as exc:
+        # A busy port must not take the informers down with it: say so and serve nothing.
+        log.error("gateway.routing-table: cannot serve the table on %s: %s", handler.listen, exc)
+        return
+    bound = listeners[0].socket.getsockname()[1]
+    log.info("gateway.routing-table: serving the table on http://%s:%d/", host, bound)
+    task_status.started(bound)
+
+    async def one(stream: trio.SocketStream) -> None:
+        try:
+            with trio.move_on_after(10):
+                await _answer(stream, handler)
+        except (trio.BrokenResourceError, trio.ClosedResourceError):
+            pass  # the client went away; nothing to tell anyone
+        finally:
+            await stream.aclose()
+
+    await trio.serve_listeners(one, listeners)
+
+
+async def _answer(stream: trio.SocketStream, handler: RoutingTableHandler) -> None:
+    request = b""
+    while b"\r\n\r\n" not in request and len(request) < _MAX_REQUEST:
+        chunk = await stream.receive_some(4096)
+        if not chunk:
+            return
+        request += chunk
+    try:
+        method, target, _ = request.split(b"\r\n", 1)[0].decode("latin-1").split(" ", 2)
+    except ValueError:
+        await _send(stream, 400, {"error": "malformed request line"})
+        return
+    if method != "GET":
+        await _send(stream, 405, {"error": f"method {method} not allowed"})
+        return
+    url = urlsplit(target)
+    if url.path == "/":
+        await _send(stream, 200, handler.document())
+    elif url.path == "/match":
+        path = parse_qs(url.query).get("path", ["/"])[0]
+        entry = handler.table.match(path)
+        body = {"path": path, "entry": None if entry is None else {"prefix": entry.prefix, **entry.to_json()}}
+        await _send(stream, 200 if entry is not None else 404, body)
+    elif url.path == "/healthz":
+        await _send(stream, 200, {"ok": True})
+    else:
+        await _send(stream, 404, {"error": f"no such path {url.path}"})
+
+
+_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}
+
+
+async def _send(stream: trio.SocketStream, status: int, body: Any) -> None:
+    payload = json.dumps(body, sort_keys=True).encode()
+    head = (
+        f"HTTP/1.1 {status} {_REASONS[status]}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
+    )
+    await stream.send_all(head.encode("latin-1") + payload)
