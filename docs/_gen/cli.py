@@ -15,6 +15,8 @@ PROG = "informer-run"
 def build_parser() -> argparse.ArgumentParser:
     """The parser ``informer-run`` itself uses (``informer.cli.build_parser()``)."""
     cli = importlib.import_module("informer.cli")
+    if not hasattr(cli, "build_parser"):
+        cli = importlib.import_module("informer.cli._args")
     parser = cli.build_parser()
     if not isinstance(parser, argparse.ArgumentParser):
         raise LookupError("informer.cli.build_parser() did not return an argparse.ArgumentParser")
@@ -113,6 +115,8 @@ def render() -> str:
                 out.append(f"| `{_cell(name)}` | {_cell(shown)} | {_cell(help_text)} |")
             out.append("")
         if p.epilog:
-            out.append(p.epilog.strip())
+            out.append("```text")
+            out.append(p.epilog.strip("\n"))
+            out.append("```")
             out.append("")
     return "\n".join(out)
