@@ -54,8 +54,8 @@ def commands(parser: argparse.ArgumentParser | None = None) -> Iterator[Command]
 
 
 def flags(parser: argparse.ArgumentParser) -> list[argparse.Action]:
-    """The documented arguments of one parser (not ``--help``, not the subcommand selector)."""
-    skipped = argparse._HelpAction | argparse._SubParsersAction
+    """The documented arguments of one parser (not the subcommand selector)."""
+    skipped = argparse._SubParsersAction
     return [a for a in parser._actions if not isinstance(a, skipped) and a.help != argparse.SUPPRESS]
 
 
