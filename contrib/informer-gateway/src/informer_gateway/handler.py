@@ -116,6 +116,8 @@ class RoutingTableHandler:
         self.json_file = json_file
         self.print_to = print_to
         self.listen = listen
+        #: where the table is served once the HTTP endpoint is up (``listen`` given), else None
+        self.url: str | None = None
         #: number of published table changes (0 = nothing published yet)
         self.generation = 0
         self._published: dict[str, Any] | None = None

@@ -85,7 +85,8 @@ async def serve_table(
         log.error("gateway.routing-table: cannot serve the table on %s: %s", handler.listen, exc)
         return
     bound = listeners[0].socket.getsockname()[1]
-    log.info("gateway.routing-table: serving the table on http://%s:%d/", host, bound)
+    handler.url = f"http://{host}:{bound}/"
+    log.info("gateway.routing-table: serving the table on %s", handler.url)
     task_status.started(bound)
 
     async def one(stream: trio.SocketStream) -> None:
@@ -97,7 +98,10 @@ async def serve_table(
         finally:
             await stream.aclose()
 
-    await trio.serve_listeners(one, listeners)
+    try:
+        await trio.serve_listeners(one, listeners)
+    finally:
+        handler.url = None
 
 
 async def _answer(stream: trio.SocketStream, handler: RoutingTableHandler) -> None:
