@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import pluggy
+from informer.plugins import hookimpl
 
 from ._catalogue import GROUP, VERSION
 
 __all__ = ["informer_indexers", "informer_resource_types"]
-
-hookimpl = pluggy.HookimplMarker("informer")
 
 
 @hookimpl

@@ -6,7 +6,6 @@ Contributes, as data (each descriptor is validated by trio-informer before anyth
   (group ``gateway.example.com``, version ``v1``, namespaced), decoded into the typed
   :class:`~informer_gateway.model.Service` and :class:`~informer_gateway.model.Route`;
 * decoders ``gateway.service`` and ``gateway.route`` (cattrs, into those attrs classes);
-* key function ``gateway.namespace-name`` (``metadata.namespace/metadata.name`` of a typed object);
 * indexer ``gateway.routes-by-service``;
 * handler ``gateway.routing-table`` (see :mod:`informer_gateway.handler`);
 * a start-up hook that serves the routing tables asked to be served over HTTP.
@@ -25,7 +24,6 @@ __all__ = [
     "informer_decoders",
     "informer_handlers",
     "informer_indexers",
-    "informer_key_functions",
     "informer_resource_types",
     "informer_startup",
 ]
@@ -37,7 +35,7 @@ ROUTES = f"routes.{GROUP}"
 
 @hookimpl
 def informer_resource_types() -> list[dict[str, Any]]:
-    common = {"group": GROUP, "version": "v1", "namespaced": True, "key": "gateway.namespace-name"}
+    common = {"group": GROUP, "version": "v1", "namespaced": True}
     return [
         {
             **common,
@@ -65,11 +63,6 @@ def informer_decoders() -> list[dict[str, Any]]:
         {"name": "gateway.service", "type": "informer_gateway.model:Service"},
         {"name": "gateway.route", "type": "informer_gateway.model:Route"},
     ]
-
-
-@hookimpl
-def informer_key_functions() -> list[dict[str, Any]]:
-    return [{"name": "gateway.namespace-name", "function": "informer_gateway.keys:namespace_name"}]
 
 
 @hookimpl
