@@ -15,7 +15,6 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-
 from informer_etcd import EtcdClient
 from informer_etcd.testing import EtcdServer, etcd_binary
 

@@ -8,7 +8,6 @@ from typing import Any
 import orjson
 import pytest
 import trio
-
 from informer import (
     ConnectFailed,
     ContinueExpired,
