@@ -6,6 +6,7 @@ is a documented subpackage (``informer.server``, ``informer.plugins``, ``informe
 
 from __future__ import annotations
 
+from ._decoders import WIRE_NAME, converter, typed_decoder
 from ._events import INITIAL_EVENTS_END, EventType, ListPage, WatchEvent
 from ._exceptions import (
     ConfigError,
@@ -32,6 +33,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "INITIAL_EVENTS_END",
+    "WIRE_NAME",
     "ConfigError",
     "ConnectFailed",
     "ContinueExpired",
@@ -59,4 +61,6 @@ __all__ = [
     "Unauthorized",
     "WatchEvent",
     "__version__",
+    "converter",
+    "typed_decoder",
 ]
