@@ -209,7 +209,7 @@ class Collection:
                 details={"name": name, "group": self.resource.group, "kind": self.resource.plural},
             )
         # kind and apiVersion first, as kube-apiserver writes them
-        new = {"apiVersion": self.resource.api_version, "kind": self.resource.kind}
+        new: dict[str, Any] = {"apiVersion": self.resource.api_version, "kind": self.resource.kind}
         new.update((k, v) for k, v in _fresh_copy(obj).items() if k != "apiVersion" and k != "kind")
         meta = new["metadata"] = dict(new["metadata"])
         if ns is not None:
@@ -241,7 +241,7 @@ class Collection:
                 details={"name": name, "group": self.resource.group, "kind": self.resource.plural},
             )
         # kind and apiVersion first, as kube-apiserver writes them
-        new = {"apiVersion": self.resource.api_version, "kind": self.resource.kind}
+        new: dict[str, Any] = {"apiVersion": self.resource.api_version, "kind": self.resource.kind}
         new.update((k, v) for k, v in _fresh_copy(obj).items() if k != "apiVersion" and k != "kind")
         meta = new["metadata"] = dict(new["metadata"])
         old_meta = old["metadata"]
