@@ -33,18 +33,12 @@ def _page(site: Path, name: str) -> str:
 
 
 def _hookspec_names() -> list[str]:
-    import pluggy
-
-    pm = pluggy.PluginManager("informer")
+    """The hooks the plugin manager knows (``informer.plugins.HOOK_NAMES``), plus any function
+    marked as a hook specification in the hookspec module, should the two ever disagree."""
     plugins = importlib.import_module("informer.plugins")
-    for module_name in ("informer.plugins._hookspecs", "informer.plugins.hookspecs"):
-        try:
-            pm.add_hookspecs(importlib.import_module(module_name))
-        except ImportError:
-            continue
-    names = [name for name in vars(pm.hook) if name.startswith("informer_")]
-    # also any spec re-exported elsewhere in the package
-    for name, obj in vars(plugins).items():
+    names = list(getattr(plugins, "HOOK_NAMES", ()))
+    specs = importlib.import_module("informer.plugins._hookspecs")
+    for name, obj in vars(specs).items():
         if isinstance(obj, FunctionType) and hasattr(obj, "informer_spec") and name not in names:
             names.append(name)
     return names
@@ -69,7 +63,11 @@ def test_every_hook_entry_carries_its_docstring(built_site: Path) -> None:
 
 
 def test_every_schema_has_a_reference_entry(built_site: Path, gen: Any) -> None:
-    stems = sorted(p.name.removesuffix(".schema.json") for p in SCHEMAS.glob("*.schema.json"))
+    stems = {p.name.removesuffix(".schema.json") for p in SCHEMAS.glob("*.schema.json")}
+    # and every schema the plugin machinery validates descriptors with
+    plugins = importlib.import_module("informer.plugins")
+    stems |= {f.removesuffix(".schema.json") for f in getattr(plugins, "SCHEMA_FILES", {}).values()}
+    stems = sorted(stems)
     if not stems:
         _missing_ok(gen, "informer/schemas/*.schema.json")
     rendered = _page(built_site, "descriptors") + _page(built_site, "config")

@@ -1,0 +1,1 @@
+# pending: tests with the pytest plugin's fixtures
