@@ -1,7 +1,7 @@
 """The ``demo`` plugin: resource types and indexers of the demo world (see :mod:`informer_demo.world`).
 
 Registered through the same entry point a third party uses (``demo = "informer_demo.plugin"``
-in the ``informer`` group); it contributes data only — the embedded default of
+in the ``informer`` group); it contributes data (and one small handler) — the embedded default of
 ``informer-run`` reads :data:`informer_demo.world.SERVER_RESOURCES`, seeds the server and
 runs the churn, then starts one informer per type below.
 """
@@ -14,7 +14,7 @@ from informer.plugins import hookimpl
 
 from ._catalogue import GROUP, VERSION
 
-__all__ = ["informer_indexers", "informer_resource_types"]
+__all__ = ["informer_handlers", "informer_indexers", "informer_resource_types"]
 
 
 @hookimpl
@@ -55,4 +55,22 @@ def informer_indexers() -> list[dict[str, Any]]:
             "function": "informer_demo.indexers:services_by_health",
             "description": "Services by health: healthy, degraded or down.",
         },
+    ]
+
+
+@hookimpl
+def informer_handlers() -> list[dict[str, Any]]:
+    """``demo.health-log``: a log line per health change of a service (see :mod:`informer_demo.handlers`)."""
+    return [
+        {
+            "name": "demo.health-log",
+            "factory": "informer_demo.handlers:create_health_log",
+            "resource_types": [f"services.{GROUP}"],
+            "options_schema": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"level": {"enum": ["debug", "info", "warning"]}},
+            },
+            "description": "Logs a line when a demo service turns healthy, degraded or down.",
+        }
     ]

@@ -17,6 +17,8 @@ The public API, used by the CLI's embedded default and by ``informer-run serve``
         world.seed(server)                         # the starting population (idempotent)
         nursery.start_soon(partial(world.churn, server, rate=3.0, rng=42))
 
+or both at once, as ``informer-run serve`` does: ``await world.populate(server, churn_rate=3.0)``.
+
 :func:`churn` is the background life of the world: endpoints turn ready and not-ready,
 services gain and lose endpoints, routes appear, disappear and are retargeted to another
 service, a few changes per second. It reads the server's own state before every change
@@ -54,6 +56,7 @@ __all__ = [
     "WritableServer",
     "churn",
     "churn_step",
+    "populate",
     "seed",
 ]
 
@@ -258,3 +261,17 @@ async def churn(
         churn_step(server, r)
         made += 1
     return made
+
+
+async def populate(
+    server: WritableServer, *, churn_rate: float | None = 3.0, rng: random.Random | int | None = None
+) -> None:
+    """Seed the world, then churn it at ``churn_rate`` until cancelled (``None`` or 0: seed only).
+
+    Fits :func:`informer.server.serve_forever`'s ``populate`` hook::
+
+        await serve_forever(populate=functools.partial(world.populate, churn_rate=args.churn_rate))
+    """
+    seed(server)
+    if churn_rate:
+        await churn(server, rate=churn_rate, rng=rng)

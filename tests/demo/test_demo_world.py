@@ -106,3 +106,36 @@ async def test_churn_rejects_a_bad_rate() -> None:
     async with open_embedded_server(resources=list(world.SERVER_RESOURCES)) as server:
         with pytest.raises(ValueError, match="churn rate must be positive"):
             await world.churn(server, rate=0)
+
+
+def test_server_serves_what_the_demo_plugin_declares() -> None:
+    from informer.plugins import load_plugins
+    from informer.server import DEMO_RESOURCES
+
+    assert (
+        {r.name for r in world.SERVER_RESOURCES}
+        == {r.name for r in DEMO_RESOURCES}
+        == set(world.RESOURCE_NAMES)
+    )
+    registry = load_plugins([])
+    assert registry.plugins["demo"].ok, registry.plugins["demo"].errors
+    for served in world.SERVER_RESOURCES:
+        declared = registry.resource_type(served.name)
+        assert (declared.group, declared.version, declared.plural, declared.kind, declared.namespaced) == (
+            served.group,
+            served.version,
+            served.plural,
+            served.kind,
+            served.namespaced,
+        )
+
+
+async def test_populate_seeds_then_churns_until_cancelled() -> None:
+    async with open_embedded_server(resources=list(world.SERVER_RESOURCES)) as server:
+        with trio.fail_after(5):
+            await world.populate(server, churn_rate=None)  # seed only: returns
+        seeded = _spec_state(server)
+        with trio.move_on_after(0.3):
+            await world.populate(server, churn_rate=100.0, rng=5)
+        assert _spec_state(server) != seeded
+        _check_consistent(server)
