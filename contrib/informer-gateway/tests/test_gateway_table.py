@@ -139,3 +139,21 @@ def test_handler_prints_table_to_stderr(capsys: pytest.CaptureFixture[str]) -> N
     h.on_add(route("a", "r", "/api", "s"), True)
     err = capsys.readouterr().err
     assert "/api  -> a/s: 10.0.0.1:8080" in err
+
+
+def test_handler_accepts_wire_mappings_and_refuses_other_objects() -> None:
+    h = RoutingTableHandler()
+    h.on_add(
+        {"kind": "Service", "metadata": {"name": "s", "namespace": "a"}, "spec": {"endpoints": []}}, True
+    )
+    h.on_add(
+        {
+            "kind": "Route",
+            "metadata": {"name": "r", "namespace": "a"},
+            "spec": {"pathPrefix": "/p", "service": "s"},
+        },
+        True,
+    )
+    assert h.table.match("/p/q").status == "no-ready-endpoints"  # type: ignore[union-attr]
+    with pytest.raises(TypeError, match=r"attach it to routes\.gateway\.example\.com"):
+        h.on_add({"kind": "ConfigMap", "metadata": {"name": "c"}}, True)

@@ -40,6 +40,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from informer import converter
+
 from .model import Route, Service
 from .table import RoutingTable
 
@@ -161,9 +163,16 @@ class RoutingTableHandler:
             print(render_text(document), file=self.print_to, flush=True)
 
 
+_KINDS: dict[str, type[Route] | type[Service]] = {"Route": Route, "Service": Service}
+
+
 def _typed(obj: Any) -> Route | Service:
     if isinstance(obj, Route | Service):
         return obj
+    if isinstance(obj, Mapping) and obj.get("kind") in _KINDS:
+        # A wire mapping (an informer configured with the plain json decoder, or a test):
+        # structure it with trio-informer's converter, exactly as the typed decoders do.
+        return converter.structure(obj, _KINDS[obj["kind"]])
     raise TypeError(
         f"gateway.routing-table handles Route and Service objects (decoders gateway.route and "
         f"gateway.service), got {type(obj).__name__}; attach it to routes.gateway.example.com "
