@@ -219,15 +219,24 @@ async def open_embedded_server(
     config.keep_alive_timeout = 75
     if tls is not None:
         config._context = _ssl_context(tls)
-    async with trio.open_nursery() as nursery:
-        binds: list[str] = await nursery.start(partial(serve, app, config, mode="asgi"))  # type: ignore[arg-type]
-        url = binds[0]
-        if host in ("0.0.0.0", "::"):
-            url = url.replace(host, "127.0.0.1", 1)
-        try:
-            yield EmbeddedServer(world, app, url)
-        finally:
-            nursery.cancel_scope.cancel()
+    try:
+        async with trio.open_nursery() as nursery:
+            binds: list[str] = await nursery.start(
+                partial(serve, app, config, mode="asgi")  # type: ignore[arg-type]
+            )
+            url = binds[0]
+            if host in ("0.0.0.0", "::"):
+                url = url.replace(host, "127.0.0.1", 1)
+            try:
+                yield EmbeddedServer(world, app, url)
+            finally:
+                nursery.cancel_scope.cancel()
+    except BaseExceptionGroup as group:
+        # The nursery wraps whatever the caller's block raised; hand a lone exception
+        # back as itself so ``pytest.raises`` and ``except`` in the caller work.
+        if len(group.exceptions) == 1:
+            raise group.exceptions[0] from None
+        raise
 
 
 async def serve_forever(

@@ -1,0 +1,279 @@
+"""The generic HTTP source: any server speaking the Kubernetes list/watch wire format.
+
+``HttpSource`` implements :class:`informer.Source` over :class:`httpx.AsyncClient`:
+
+* URLs follow Kubernetes' layout (core group ``/api/v1/...``, named groups
+  ``/apis/{group}/{version}/...``, ``/namespaces/{ns}/`` for a namespaced scope);
+* ``list`` sends ``limit``/``continue``/``resourceVersion`` and the scope's selectors and
+  returns a :class:`~informer.ListPage`; list items missing ``kind``/``apiVersion`` (core
+  group lists, protocols.md B.2) get them from the list, so a listed object looks like a
+  watched one;
+* ``watch`` streams ``?watch=true&allowWatchBookmarks=true`` (optionally the streaming
+  list, ``sendInitialEvents=true``) through :class:`WatchStream`;
+* failures become the informer exceptions (see :mod:`informer_http._errors`).
+
+The Kubernetes plugin builds on this class: it passes an ``httpx.AsyncClient`` already
+carrying credentials and TLS settings (``client=``) or a factory for one, and may
+override :meth:`list_params` / :meth:`watch_params`.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import orjson
+from informer import ConfigError, ListPage, ProtocolError, SourceError, SourceSpec, WatchEvent
+
+from ._errors import error_for_status, error_for_transport
+from ._stream import WatchStream
+
+__all__ = ["HttpSource", "create_source"]
+
+#: seconds a list request may take (a 100k-object page can be large)
+DEFAULT_TIMEOUT = 60.0
+_CONNECT_TIMEOUT = 10.0
+
+
+def _verify(value: Any) -> ssl.SSLContext | bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            return ssl.create_default_context(cafile=value)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(f"http source: options.verify: cannot load CA file {value!r}: {exc}") from exc
+    raise ConfigError(f"http source: options.verify must be true, false or a CA file path, not {value!r}")
+
+
+class HttpSource:
+    """List + watch of one resource type on a Kubernetes-wire server.
+
+    ``spec.options``: ``url`` (required unless ``base_url`` is given), optional ``headers``,
+    ``token`` (bearer), ``verify`` (bool or CA bundle path), ``timeout`` (seconds per list
+    request). ``client`` is used as is and not closed; ``client_factory`` builds a client
+    this source owns; with neither, the source builds its own from the options.
+    """
+
+    def __init__(
+        self,
+        spec: SourceSpec,
+        *,
+        client: httpx.AsyncClient | None = None,
+        client_factory: Callable[[], httpx.AsyncClient] | None = None,
+        base_url: str | None = None,
+    ) -> None:
+        self.spec = spec
+        options = spec.options
+        url = base_url if base_url is not None else options.get("url")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"http source for {spec.resource.name}: options.url must be an http:// or https:// URL,"
+                f" not {url!r}"
+            )
+        self.base_url = url.rstrip("/")
+        self.path = self.collection_path()
+        self.url = self.base_url + self.path
+        self.timeout = float(options.get("timeout", DEFAULT_TIMEOUT))
+        self.description = f"{self.base_url} {spec.resource.name}"
+        self._resource_name = spec.resource.name
+        self._owns_client = client is None
+        if client is not None:
+            self.client = client
+        elif client_factory is not None:
+            self.client = client_factory()
+        else:
+            headers = dict(options.get("headers") or {})
+            token = options.get("token")
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
+            self.client = httpx.AsyncClient(
+                headers=headers,
+                verify=_verify(options.get("verify", True)),
+                timeout=httpx.Timeout(self.timeout, connect=_CONNECT_TIMEOUT),
+            )
+
+    # -- URL and parameters --------------------------------------------------------------
+
+    def collection_path(self) -> str:
+        """``/api/v1[/namespaces/ns]/plural`` or ``/apis/g/v[/namespaces/ns]/plural`` (B.1)."""
+        resource = self.spec.resource
+        plural = resource.plural or resource.name.split(".", 1)[0]
+        version = resource.version or "v1"
+        base = f"/apis/{resource.group}/{version}" if resource.group else f"/api/{version}"
+        namespace = self.spec.scope.namespace
+        if resource.namespaced and namespace:
+            return f"{base}/namespaces/{quote(namespace, safe='')}/{plural}"
+        return f"{base}/{plural}"
+
+    def _selectors(self, params: dict[str, str]) -> dict[str, str]:
+        scope = self.spec.scope
+        if scope.label_selector:
+            params["labelSelector"] = scope.label_selector
+        if scope.field_selector:
+            params["fieldSelector"] = scope.field_selector
+        return params
+
+    def list_params(
+        self, *, resource_version: str | None, limit: int | None, continue_token: str | None
+    ) -> dict[str, str]:
+        """Query parameters of one list request (protocols.md B.4/B.5)."""
+        params: dict[str, str] = {}
+        if limit:
+            params["limit"] = str(limit)
+        if continue_token:
+            # a continue token carries its own version; sending one too is a 400
+            params["continue"] = continue_token
+        elif resource_version is not None:
+            params["resourceVersion"] = resource_version
+        return self._selectors(params)
+
+    def watch_params(
+        self, *, resource_version: str, timeout_seconds: int | None, send_initial_events: bool
+    ) -> dict[str, str]:
+        """Query parameters of one watch request (B.4, B.6, B.8)."""
+        params = {"watch": "true", "allowWatchBookmarks": "true", "resourceVersion": resource_version}
+        if send_initial_events:
+            params["sendInitialEvents"] = "true"
+            params["resourceVersionMatch"] = "NotOlderThan"
+        if timeout_seconds:
+            params["timeoutSeconds"] = str(int(timeout_seconds))
+        return self._selectors(params)
+
+    # -- Source protocol -----------------------------------------------------------------
+
+    async def list(
+        self,
+        *,
+        resource_version: str | None,
+        limit: int | None,
+        continue_token: str | None,
+    ) -> ListPage:
+        params = self.list_params(
+            resource_version=resource_version, limit=limit, continue_token=continue_token
+        )
+        try:
+            response = await self.client.get(self.url, params=params, headers={"Accept": "application/json"})
+        except httpx.TransportError as exc:
+            raise error_for_transport(
+                exc, resource=self._resource_name, verb="list", url=self.base_url
+            ) from exc
+        if response.status_code != 200:
+            raise error_for_status(
+                response.status_code,
+                response.content,
+                resource=self._resource_name,
+                verb="list",
+                url=self.base_url,
+                headers=response.headers,
+                continued=continue_token is not None,
+            )
+        return self._page(response.content)
+
+    def _page(self, body: bytes) -> ListPage:
+        try:
+            data = orjson.loads(body)
+            meta = data.get("metadata") or {}
+            raw_items = data.get("items") or []
+            list_rv = meta["resourceVersion"]
+        except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError) as exc:
+            shown = body[:200].decode("utf-8", "replace")
+            raise ProtocolError(
+                f"list {self._resource_name}: the answer of {self.url} is not a Kubernetes list"
+                f" ({type(exc).__name__}: {exc}): {shown!r}"
+            ) from None
+        list_kind = data.get("kind")
+        api_version = data.get("apiVersion")
+        kind = list_kind[:-4] if isinstance(list_kind, str) and list_kind.endswith("List") else None
+        items: list[tuple[str | None, Any, str]] = []
+        append = items.append
+        for item in raw_items:
+            if kind is not None and isinstance(item, dict) and "kind" not in item:
+                item["kind"] = kind
+                item["apiVersion"] = api_version
+            try:
+                rv = item["metadata"]["resourceVersion"]
+            except (KeyError, TypeError):
+                rv = ""  # the key function / decoder will reject and count it
+            append((None, item, rv))
+        remaining = meta.get("remainingItemCount")
+        return ListPage(
+            items,
+            str(list_rv),
+            meta.get("continue") or None,
+            remaining if isinstance(remaining, int) else None,
+        )
+
+    @asynccontextmanager
+    async def watch(
+        self,
+        *,
+        resource_version: str,
+        timeout_seconds: int | None,
+        send_initial_events: bool = False,
+    ) -> AsyncIterator[AsyncIterator[WatchEvent]]:
+        params = self.watch_params(
+            resource_version=resource_version,
+            timeout_seconds=timeout_seconds,
+            send_initial_events=send_initial_events,
+        )
+        # no read timeout: an idle watch is normal; the reflector has its own idle deadline
+        request = self.client.build_request(
+            "GET",
+            self.url,
+            params=params,
+            headers={"Accept": "application/json"},
+            timeout=httpx.Timeout(None, connect=_CONNECT_TIMEOUT),
+        )
+        try:
+            response = await self.client.send(request, stream=True)
+        except httpx.TransportError as exc:
+            raise error_for_transport(
+                exc, resource=self._resource_name, verb="watch", url=self.base_url
+            ) from exc
+        try:
+            if response.status_code != 200:
+                try:
+                    body = await response.aread()
+                except httpx.TransportError:
+                    body = b""
+                raise error_for_status(
+                    response.status_code,
+                    body,
+                    resource=self._resource_name,
+                    verb="watch",
+                    url=self.base_url,
+                    headers=response.headers,
+                )
+
+            def in_stream_error(status: Mapping[str, Any]) -> SourceError:
+                code = status.get("code")
+                return error_for_status(
+                    code if isinstance(code, int) else 500,
+                    status,
+                    resource=self._resource_name,
+                    verb="watch",
+                    url=self.base_url,
+                )
+
+            yield WatchStream(
+                response.aiter_bytes(),
+                resource=self._resource_name,
+                resource_version=resource_version,
+                error=in_stream_error,
+            )
+        finally:
+            await response.aclose()
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self.client.aclose()
+
+
+def create_source(spec: SourceSpec) -> HttpSource:
+    """The ``http`` plugin's source factory."""
+    return HttpSource(spec)
