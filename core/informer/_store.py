@@ -1,0 +1,225 @@
+"""The cache: key -> object, with named indices kept up to date incrementally.
+
+Why there are no locks
+----------------------
+client-go's ``threadSafeMap`` takes a read/write lock on every access because its
+reflector, its handlers and its users run on different goroutines. Here every writer
+and every reader is a trio task on one thread, and a write is a plain synchronous method
+call with no ``await`` inside, so no reader can ever observe a half-applied write. The
+remaining rule is *one writer*: only the informer's reflector task calls :meth:`put`,
+:meth:`remove` and :meth:`add_indexer` (``add_indexer`` is safe from any task, being
+synchronous too). With one writer, "what the reflector applied last" is the only order
+there is, and the notifications handlers receive are derived from that same order.
+
+Indices
+-------
+An indexer maps an object to the values it is filed under (client-go's ``IndexFunc``):
+``by_index("namespace", "prod")`` answers in O(result) from ``index -> value -> set of
+keys``. Indices are updated on every write by re-running the indexer on the old and
+the new object and moving the key between value sets only when the values changed; an
+emptied set is dropped so ``index_values`` only lists values that still have objects.
+Running the indexer on the old object (instead of remembering each key's values) costs a
+call per write but no memory per cached object, which is the scarcer resource.
+
+The store also keeps every key's ``resourceVersion`` in a parallel dict, so a relist can
+tell an unchanged object from a changed one by comparing two short strings, never the
+objects themselves.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from ._resource import Indexer
+
+__all__ = ["Store"]
+
+_Values = Iterable[str]
+
+
+def _values_of(fn: Indexer, obj: Any) -> _Values:
+    values = fn(obj)
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        # A lone string is one value, not a sequence of characters.
+        return (values,)
+    return values
+
+
+class Store:
+    """Key -> object map with named incremental indices.
+
+    Read API (any task): :meth:`get`, :meth:`list`, :meth:`keys`, :meth:`items`,
+    :meth:`by_index`, :meth:`index_keys`, :meth:`index_values`, :meth:`resource_version`,
+    ``len(store)``, ``key in store``.
+
+    Write API (the owning informer's reflector only, see the module docstring):
+    :meth:`put`, :meth:`remove`, :meth:`clear`, plus :meth:`add_indexer`.
+
+    An indexer that raises for some object files that object under no value of that
+    index (the error is counted in :attr:`index_errors`); the object itself is still
+    stored, because an index is a view and must not lose data.
+    """
+
+    __slots__ = ("_indexers", "_indices", "_items", "_rvs", "index_errors", "on_index_error")
+
+    def __init__(self, indexers: dict[str, Indexer] | None = None) -> None:
+        self._items: dict[str, Any] = {}
+        self._rvs: dict[str, str] = {}
+        self._indexers: dict[str, Indexer] = {}
+        self._indices: dict[str, dict[str, set[str]]] = {}
+        self.index_errors = 0
+        #: called as ``(index_name, key, exception)`` when an indexer raises
+        self.on_index_error: Callable[[str, str, BaseException], None] | None = None
+        for name, fn in (indexers or {}).items():
+            self.add_indexer(name, fn)
+
+    # -- read ------------------------------------------------------------------------
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The object stored under ``key``, or ``default``."""
+        return self._items.get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._items[key]
+
+    def list(self) -> builtins.list[Any]:
+        """Every object (a new list; safe to keep)."""
+        return list(self._items.values())
+
+    def keys(self) -> builtins.list[str]:
+        """Every key (a new list)."""
+        return list(self._items)
+
+    def items(self) -> builtins.list[tuple[str, Any]]:
+        """``(key, object)`` pairs (a new list)."""
+        return list(self._items.items())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._items))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __bool__(self) -> bool:
+        # An empty store is still a store: ``if inf.store:`` must not mean "has objects".
+        return True
+
+    def resource_version(self, key: str) -> str | None:
+        """The resourceVersion the object under ``key`` was stored with."""
+        return self._rvs.get(key)
+
+    @property
+    def indexers(self) -> dict[str, Indexer]:
+        return dict(self._indexers)
+
+    def index_names(self) -> builtins.list[str]:
+        return list(self._indexers)
+
+    def index_keys(self, name: str, value: str) -> builtins.list[str]:
+        """Keys filed under ``value`` in index ``name``. Unknown index -> ``KeyError``."""
+        try:
+            index = self._indices[name]
+        except KeyError:
+            raise KeyError(f"no index named {name!r} (have: {', '.join(self._indices) or 'none'})") from None
+        return sorted(index.get(value, ()))
+
+    def by_index(self, name: str, value: str) -> builtins.list[Any]:
+        """Objects filed under ``value`` in index ``name``, in key order."""
+        items = self._items
+        return [items[k] for k in self.index_keys(name, value)]
+
+    def index_values(self, name: str) -> builtins.list[str]:
+        """Every value of index ``name`` that has at least one object, sorted."""
+        try:
+            return sorted(self._indices[name])
+        except KeyError:
+            raise KeyError(f"no index named {name!r} (have: {', '.join(self._indices) or 'none'})") from None
+
+    # -- write (owner only) ------------------------------------------------------------
+
+    def add_indexer(self, name: str, fn: Indexer) -> None:
+        """Add (or replace) index ``name`` and file every stored object in it now."""
+        self._indexers[name] = fn
+        index: dict[str, set[str]] = {}
+        self._indices[name] = index
+        for key, obj in self._items.items():
+            for value in self._safe_values(name, fn, key, obj):
+                bucket = index.get(value)
+                if bucket is None:
+                    index[value] = {key}
+                else:
+                    bucket.add(key)
+
+    def remove_indexer(self, name: str) -> None:
+        self._indexers.pop(name, None)
+        self._indices.pop(name, None)
+
+    def put(self, key: str, obj: Any, resource_version: str) -> Any:
+        """Store ``obj`` under ``key``; returns the previous object or ``None``."""
+        items = self._items
+        old = items.get(key)
+        items[key] = obj
+        self._rvs[key] = resource_version
+        if self._indexers:
+            self._reindex(key, old, obj)
+        return old
+
+    def remove(self, key: str) -> Any:
+        """Drop ``key``; returns the object it held, or ``None`` if there was none."""
+        old = self._items.pop(key, None)
+        if old is None:
+            return None
+        del self._rvs[key]
+        if self._indexers:
+            self._reindex(key, old, None)
+        return old
+
+    def clear(self) -> None:
+        self._items.clear()
+        self._rvs.clear()
+        for index in self._indices.values():
+            index.clear()
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _safe_values(self, name: str, fn: Indexer, key: str, obj: Any) -> _Values:
+        try:
+            return _values_of(fn, obj)
+        except Exception as exc:
+            self.index_errors += 1
+            if self.on_index_error is not None:
+                self.on_index_error(name, key, exc)
+            return ()
+
+    def _reindex(self, key: str, old: Any, new: Any) -> None:
+        indices = self._indices
+        for name, fn in self._indexers.items():
+            old_values = self._safe_values(name, fn, key, old) if old is not None else ()
+            new_values = self._safe_values(name, fn, key, new) if new is not None else ()
+            if old_values == new_values:
+                # The common case (an update that does not move the object): one call each
+                # side and one comparison, no set operations.
+                continue
+            index = indices[name]
+            for value in old_values:
+                bucket = index.get(value)
+                if bucket is not None:
+                    bucket.discard(key)
+                    if not bucket:
+                        del index[value]
+            for value in new_values:
+                bucket = index.get(value)
+                if bucket is None:
+                    index[value] = {key}
+                else:
+                    bucket.add(key)
+
+    def __repr__(self) -> str:
+        return f"<Store {len(self._items)} objects, indices: {', '.join(self._indices) or 'none'}>"
