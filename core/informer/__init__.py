@@ -6,6 +6,7 @@ is a documented subpackage (``informer.server``, ``informer.plugins``, ``informe
 
 from __future__ import annotations
 
+from ._backoff import Backoff
 from ._decoders import WIRE_NAME, converter, typed_decoder
 from ._events import INITIAL_EVENTS_END, EventType, ListPage, WatchEvent
 from ._exceptions import (
@@ -26,14 +27,21 @@ from ._exceptions import (
     TooManyRequests,
     Unauthorized,
 )
+from ._informer import Informer, meta_namespace_key, namespace_indexer, open_informer
+from ._listener import BacklogPolicy, FunctionHandler, HandlerRegistration, Notification
+from ._manager import InformerManager, InformerSpec, ReconfigureResult, open_manager
 from ._resource import Indexer, KeyFunc, ResourceType, Scope
 from ._source import Source, SourceFactory, SourceSpec
+from ._stats import InformerStats, LatencyHistogram
+from ._store import Store
 
 __version__ = "0.1.0"
 
 __all__ = [
     "INITIAL_EVENTS_END",
     "WIRE_NAME",
+    "BacklogPolicy",
+    "Backoff",
     "ConfigError",
     "ConnectFailed",
     "ContinueExpired",
@@ -42,12 +50,21 @@ __all__ = [
     "EventType",
     "Expired",
     "Forbidden",
+    "FunctionHandler",
+    "HandlerRegistration",
     "Indexer",
+    "Informer",
     "InformerError",
+    "InformerManager",
+    "InformerSpec",
+    "InformerStats",
     "KeyFunc",
+    "LatencyHistogram",
     "ListPage",
+    "Notification",
     "PluginError",
     "ProtocolError",
+    "ReconfigureResult",
     "ResourceNotFound",
     "ResourceType",
     "Scope",
@@ -56,11 +73,16 @@ __all__ = [
     "SourceError",
     "SourceFactory",
     "SourceSpec",
+    "Store",
     "SyncTimeout",
     "TooManyRequests",
     "Unauthorized",
     "WatchEvent",
     "__version__",
     "converter",
+    "meta_namespace_key",
+    "namespace_indexer",
+    "open_informer",
+    "open_manager",
     "typed_decoder",
 ]
