@@ -617,6 +617,7 @@ class ApiApp:
         name = resource.name
         self.watchers[name] = self.watchers.get(name, 0) + 1
         self._watchers_moved()
+        finished = False  # the client may disconnect before _stream returns
         try:
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(self._until_disconnect, receive, nursery.cancel_scope)
