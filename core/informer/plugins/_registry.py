@@ -150,37 +150,46 @@ class Registry:
         for info in self.plugins.values():
             if info.ok:
                 gathered[info.name] = self._collect_plugin(info)
-        # 3. unique names: the first plugin (load order) keeps a name; a later one is refused.
-        owners: dict[tuple[str, str], str] = {}
+        # 3. unique names. Against a built-in, the built-in keeps its name and the other
+        # plugin is refused; between two third-party plugins neither wins (which one was
+        # meant is ambiguous, and load order is no answer): both are refused, each error
+        # naming the other.
+        owners: dict[tuple[str, str], Contribution] = {}
         for plugin, contributions in gathered.items():
             info = self.plugins[plugin]
+            if not info.ok:  # already refused (a bad descriptor): claims no names
+                continue
             for c in contributions:
                 if c.kind == "sources":
                     self._check_schemes(c, gathered, info)
                 first = owners.get((c.kind, c.name))
-                if first is not None and first != plugin:
-                    info.fail(
-                        DescriptorError(
-                            plugin,
-                            f"{c.path}.name",
-                            f"{SINGULAR[c.kind]} {c.name!r} is also contributed by plugin {first!r}",
-                        )
-                    )
-                elif first == plugin:
-                    info.fail(
-                        DescriptorError(
-                            plugin, f"{c.path}.name", f"{SINGULAR[c.kind]} {c.name!r} given twice"
-                        )
-                    )
+                what = f"{SINGULAR[c.kind]} {c.name!r}"
+                if first is None:
+                    owners[(c.kind, c.name)] = c
+                elif first.plugin == plugin:
+                    info.fail(DescriptorError(plugin, f"{c.path}.name", f"{what} given twice"))
                 else:
-                    owners[(c.kind, c.name)] = plugin
+                    info.fail(
+                        DescriptorError(
+                            plugin, f"{c.path}.name", f"{what} is also contributed by plugin {first.plugin!r}"
+                        )
+                    )
+                    first_info = self.plugins[first.plugin]
+                    if not first_info.builtin:
+                        first_info.fail(
+                            DescriptorError(
+                                first.plugin,
+                                f"{first.path}.name",
+                                f"{what} is also contributed by plugin {plugin!r}",
+                            )
+                        )
         # Ownership is settled in load order before anything is refused, so removing a
         # refused plugin never hands its names to another one.
         for plugin, contributions in gathered.items():
             info = self.plugins[plugin]
             if info.ok:
                 for c in contributions:
-                    if owners.get((c.kind, c.name)) == plugin:
+                    if owners[(c.kind, c.name)].plugin == plugin:
                         self._by_kind[c.kind][c.name] = c
             else:
                 self._drop(plugin)
