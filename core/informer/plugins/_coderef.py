@@ -80,6 +80,11 @@ def check_arity(obj: Any, positional: int, *, ref: Any, expects: str) -> None:
     try:
         signature.bind(*([None] * positional))
     except TypeError:
+        # shown without annotations: "(a, b)" is what the reader needs to see
+        bare = signature.replace(
+            parameters=[p.replace(annotation=inspect.Parameter.empty) for p in signature.parameters.values()],
+            return_annotation=inspect.Signature.empty,
+        )
         raise CodeReferenceError(
-            f"{describe_reference(ref)!s} has the wrong signature {signature}; expected {expects}"
+            f"{describe_reference(ref)!s} has the wrong signature {bare}; expected {expects}"
         ) from None
