@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import trio
-
 import informer
+import trio
 from informer.plugins import load_plugins
 from informer.server import ServerResource, open_embedded_server
 
@@ -35,31 +34,26 @@ def by_service(obj: dict[str, Any]) -> list[str]:
     return [obj["spec"]["service"]]
 
 
-class RouteLogger:
-    """A handler: any object with some of on_add, on_update, on_delete (sync or async)."""
+class RouteChanges:
+    """A handler: any object with some of on_add, on_update, on_delete (sync or async).
 
-    def __init__(self) -> None:
-        self.seen = 0
+    This one describes each change and hands it to the rest of the program over a trio
+    memory channel; it never blocks, so it never slows the informer down.
+    """
+
+    def __init__(self, send: trio.MemorySendChannel[str]) -> None:
+        self.send = send
 
     def on_add(self, obj: dict[str, Any], initial: bool) -> None:
-        self.seen += 1
         when = "initial" if initial else "new"
-        print(f"  added ({when}): {obj['metadata']['name']} {obj['spec']['pathPrefix']}")
+        self.send.send_nowait(f"added ({when}): {obj['metadata']['name']} {obj['spec']['pathPrefix']}")
 
     def on_update(self, old: dict[str, Any], new: dict[str, Any]) -> None:
-        self.seen += 1
-        print(f"  updated: {new['metadata']['name']} {old['spec']['service']} -> {new['spec']['service']}")
+        name = new["metadata"]["name"]
+        self.send.send_nowait(f"updated: {name} {old['spec']['service']} -> {new['spec']['service']}")
 
     def on_delete(self, obj: dict[str, Any]) -> None:
-        self.seen += 1
-        print(f"  deleted: {obj['metadata']['name']}")
-
-
-async def until(condition: Any) -> None:
-    """Wait (at most 10 s) until ``condition()`` is true."""
-    with trio.fail_after(10):
-        while not condition():
-            await trio.sleep(0.01)
+        self.send.send_nowait(f"deleted: {obj['metadata']['name']}")
 
 
 async def main() -> None:
@@ -96,16 +90,21 @@ async def main() -> None:
 
             # 4. React to changes. A handler added now first receives the current contents
             #    (initial=True), then every change, in its own task.
-            logger = RouteLogger()
-            registration = routes.add_handler(logger)
-            await until(lambda: logger.seen == 3)
+            send, changes = trio.open_memory_channel[str](100)
+            registration = routes.add_handler(RouteChanges(send))
 
+            async def show(count: int) -> None:
+                with trio.fail_after(10):
+                    for _ in range(count):
+                        print("  " + await changes.receive())
+
+            await show(3)
             server.create(ROUTES, route("search", "/search", "catalog"))
-            await until(lambda: logger.seen == 4)
+            await show(1)
             server.update(ROUTES, route("pay", "/pay", "payments"))
-            await until(lambda: logger.seen == 5)
+            await show(1)
             server.delete(ROUTES, "shop/cart")
-            await until(lambda: logger.seen == 6)
+            await show(1)
 
             checkout = sorted(r["metadata"]["name"] for r in routes.store.by_index("by-service", "checkout"))
             print("routes to checkout:", checkout)

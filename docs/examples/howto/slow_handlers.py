@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import trio
-
 import informer
+import trio
 from informer.plugins import load_plugins
 from informer.server import ServerResource, open_embedded_server
 
 CONFIGMAPS = "configmaps"
+
+
+FINAL = {f"cm-{i}": "39" for i in range(5)}
 
 
 class SlowHandler:
@@ -19,6 +21,7 @@ class SlowHandler:
     def __init__(self) -> None:
         self.handled = 0
         self.values: dict[str, str] = {}
+        self.caught_up = trio.Event()  # set once it has seen the final state
 
     async def on_add(self, obj: dict[str, Any], initial: bool) -> None:
         await self.on_update(None, obj)
@@ -27,6 +30,8 @@ class SlowHandler:
         await trio.sleep(0.02)
         self.handled += 1
         self.values[new["metadata"]["name"]] = new["data"]["value"]
+        if self.values == FINAL:
+            self.caught_up.set()
 
     async def on_delete(self, obj: dict[str, Any]) -> None:
         await trio.sleep(0.02)
@@ -51,7 +56,10 @@ async def main() -> None:
             peak = {"every": 0, "latest": 0}
             for version in range(40):
                 for i in range(5):
-                    obj = {"metadata": {"name": f"cm-{i}", "namespace": "default"}, "data": {"value": str(version)}}
+                    obj = {
+                        "metadata": {"name": f"cm-{i}", "namespace": "default"},
+                        "data": {"value": str(version)},
+                    }
                     if version == 0:
                         server.create(CONFIGMAPS, obj)
                     else:
@@ -61,12 +69,9 @@ async def main() -> None:
                 peak["latest"] = max(peak["latest"], latest_reg.backlog)
 
             # Wait until both handlers have caught up with the cache.
-            def caught_up(handler: SlowHandler) -> bool:
-                return handler.values == {f"cm-{i}": "39" for i in range(5)}
-
             with trio.fail_after(30):
-                while not (caught_up(every) and caught_up(latest)):
-                    await trio.sleep(0.05)
+                await every.caught_up.wait()
+                await latest.caught_up.wait()
 
             for name, handler in (("every", every), ("latest", latest)):
                 print(f"{name:>6}: handled {handler.handled:3d} notifications, peak backlog {peak[name]:3d}")
