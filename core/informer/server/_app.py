@@ -152,6 +152,8 @@ class ApiApp:
         self.world = world
         self.tokens = tokens
         self.bookmark_interval = bookmark_interval
+        #: how long a list for a future resourceVersion waits before its 504
+        self.future_rv_wait = _FUTURE_RV_WAIT
         self.requests: deque[RequestRecord] = deque(maxlen=2000)
         #: open watch streams per resource name
         self.watchers: dict[str, int] = {}
@@ -454,7 +456,7 @@ class ApiApp:
     async def _wait_for_rv(self, rv: int) -> None:
         """A list for a version the server has not reached yet waits briefly, then 504s."""
         world = self.world
-        with trio.move_on_after(_FUTURE_RV_WAIT):
+        with trio.move_on_after(self.future_rv_wait):
             while world.rv < rv:
                 await world.advanced.wait()
         if world.rv < rv:

@@ -127,6 +127,15 @@ class EmbeddedServer:
         self._app.bookmark_interval = seconds
 
     @property
+    def future_version_wait(self) -> float:
+        """Seconds a list for a not-yet-reached resourceVersion waits before answering 504."""
+        return self._app.future_rv_wait
+
+    @future_version_wait.setter
+    def future_version_wait(self, seconds: float) -> None:
+        self._app.future_rv_wait = seconds
+
+    @property
     def requests(self) -> list[RequestRecord]:
         """The last requests answered (oldest first), for tests that check what a client sent."""
         return list(self._app.requests)

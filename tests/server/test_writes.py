@@ -1,0 +1,104 @@
+"""Write API (POST/PUT/DELETE, and the in-process methods): Kubernetes-like metadata and errors."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+from informer.server import EmbeddedServer, StatusError
+
+from .conftest import ROUTES, route
+
+NS_URL = "/apis/gateway.example.com/v1/namespaces/default/routes"
+
+
+async def test_create_assigns_metadata(server: EmbeddedServer, client: httpx.AsyncClient) -> None:
+    before = int(server.resource_version)
+    response = await client.post(NS_URL, json=route("a"))
+    assert response.status_code == 201
+    obj = response.json()
+    meta = obj["metadata"]
+    assert obj["kind"] == "Route" and obj["apiVersion"] == "gateway.example.com/v1"
+    assert int(meta["resourceVersion"]) == before + 1 == int(server.resource_version)
+    uuid.UUID(meta["uid"])
+    assert meta["generation"] == 1 and meta["creationTimestamp"].endswith("Z")
+    assert server.list_objects(ROUTES) == {"default/a": obj}
+
+
+async def test_create_twice_is_409_already_exists(server: EmbeddedServer, client: httpx.AsyncClient) -> None:
+    await client.post(NS_URL, json=route("a"))
+    response = await client.post(NS_URL, json=route("a"))
+    assert response.status_code == 409
+    assert response.json()["reason"] == "AlreadyExists"
+    with pytest.raises(StatusError) as caught:
+        server.create(ROUTES, route("a"))
+    assert caught.value.reason == "AlreadyExists"
+
+
+async def test_replace_bumps_version_keeps_identity(server: EmbeddedServer, client: httpx.AsyncClient) -> None:
+    created = (await client.post(NS_URL, json=route("a"))).json()
+    changed = route("a") | {"spec": {"pathPrefix": "/b"}}
+    changed["metadata"]["resourceVersion"] = created["metadata"]["resourceVersion"]
+    response = await client.put(f"{NS_URL}/a", json=changed)
+    assert response.status_code == 200
+    updated = response.json()
+    assert updated["metadata"]["uid"] == created["metadata"]["uid"]
+    assert updated["metadata"]["creationTimestamp"] == created["metadata"]["creationTimestamp"]
+    assert int(updated["metadata"]["resourceVersion"]) > int(created["metadata"]["resourceVersion"])
+    assert updated["metadata"]["generation"] == 2
+    # metadata-only change: same generation
+    relabelled = dict(updated, metadata=dict(updated["metadata"], labels={"x": "y"}))
+    assert (await client.put(f"{NS_URL}/a", json=relabelled)).json()["metadata"]["generation"] == 2
+
+
+async def test_stale_resource_version_is_409_conflict(server: EmbeddedServer, client: httpx.AsyncClient) -> None:
+    created = (await client.post(NS_URL, json=route("a"))).json()
+    server.update(ROUTES, route("a") | {"spec": {"v": 2}})
+    stale = route("a")
+    stale["metadata"]["resourceVersion"] = created["metadata"]["resourceVersion"]
+    response = await client.put(f"{NS_URL}/a", json=stale)
+    assert response.status_code == 409 and response.json()["reason"] == "Conflict"
+
+
+async def test_replace_or_delete_missing_is_404(client: httpx.AsyncClient) -> None:
+    response = await client.put(f"{NS_URL}/nope", json=route("nope"))
+    assert response.status_code == 404 and response.json()["reason"] == "NotFound"
+    response = await client.delete(f"{NS_URL}/nope")
+    assert response.status_code == 404
+    assert response.json()["details"]["name"] == "nope"
+
+
+async def test_delete_returns_last_state_at_new_version(server: EmbeddedServer, client: httpx.AsyncClient) -> None:
+    created = (await client.post(NS_URL, json=route("a"))).json()
+    response = await client.delete(f"{NS_URL}/a")
+    assert response.status_code == 200
+    gone = response.json()
+    assert gone["metadata"]["uid"] == created["metadata"]["uid"]
+    assert gone["metadata"]["resourceVersion"] == server.resource_version
+    assert server.list_objects(ROUTES) == {}
+
+
+async def test_bad_bodies_are_rejected(client: httpx.AsyncClient) -> None:
+    assert (await client.post(NS_URL, content=b"{nope")).status_code == 400
+    assert (await client.post(NS_URL, json=[1])).status_code == 400
+    response = await client.post(NS_URL, json={"metadata": {}})
+    assert response.status_code == 422 and "metadata.name" in response.json()["message"]
+    mismatch = await client.post(NS_URL, json=route("a", namespace="other"))
+    assert mismatch.status_code == 400
+    assert (await client.put(f"{NS_URL}/a", json=route("b"))).status_code == 400
+    assert (await client.patch(f"{NS_URL}/a", json={})).status_code == 405
+
+
+async def test_in_process_api_names(server: EmbeddedServer) -> None:
+    server.create(ROUTES, route("a", namespace="x"))
+    server.apply(ROUTES, route("a", namespace="x") | {"spec": {"v": 1}})
+    server.apply(ROUTES, route("b"))
+    assert set(server.list_objects(ROUTES)) == {"x/a", "default/b"}
+    assert server.get(ROUTES, "x/a")["spec"] == {"v": 1}  # type: ignore[index]
+    server.delete(ROUTES, "a", namespace="x")
+    server.delete(ROUTES, "b")  # default namespace
+    assert server.list_objects(ROUTES) == {}
+    with pytest.raises(KeyError, match="not served"):
+        server.create("widgets", {"metadata": {"name": "w"}})
