@@ -104,10 +104,12 @@ class FakeServer:
         self.compacted = self.rv
         for ch in list(self.watchers):
             ch.send_nowait(_Stop(Expired("too old resource version", status=410)))
+        self.watchers.clear()  # what happens next is not on those streams
 
     def drop_watches(self) -> None:
         for ch in list(self.watchers):
             ch.send_nowait(_Stop(None))
+        self.watchers.clear()  # a dropped connection loses what follows
 
     def garbage(self) -> None:
         err = DecodeError("not JSON", resource=RESOURCE.name, line=b"{garbage")
@@ -252,18 +254,19 @@ def contents(informer: Any) -> dict[str, Any]:
     return dict(informer.store.items())
 
 
-async def settle(informer: Any, server: FakeServer, *handlers: Any, limit: float = 5.0) -> None:
-    """Wait until the informer's store equals the server and every handler has caught up."""
+async def settle(
+    informer: Any, server: FakeServer, *_: Any, handlers: bool = True, limit: float = 5.0
+) -> None:
+    """Wait until the informer's store equals the server and (unless ``handlers=False``)
+    every handler has caught up."""
+
+    def idle() -> bool:
+        return not handlers or all(reg.backlog == 0 and not reg._busy for reg in informer.handlers)
+
     with trio.fail_after(limit):
         while True:
-            if (
-                informer.synced
-                and contents(informer) == server.objects
-                and all(reg.backlog == 0 and not reg._busy for reg in informer.handlers)
-            ):
+            if informer.synced and contents(informer) == server.objects and idle():
                 await trio.sleep(0.01)  # let in-flight deliveries land
-                if contents(informer) == server.objects and all(
-                    reg.backlog == 0 for reg in informer.handlers
-                ):
+                if contents(informer) == server.objects and idle():
                     return
             await trio.sleep(0.005)
