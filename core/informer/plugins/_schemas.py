@@ -93,7 +93,10 @@ def _deepest(error: ValidationError) -> ValidationError:
     # For oneOf/anyOf, jsonschema keeps the alternatives' failures in .context; the best
     # match among them says what to change, which is what a plugin author needs.
     while error.context:
-        picked = best_match(error.context, key=relevance)
+        # A branch that failed only on the instance's type is the wrong alternative
+        # (a mapping given where "string or mapping" is allowed): look at the others.
+        typed = [e for e in error.context if e.validator != "type"]
+        picked = best_match(typed or error.context, key=relevance)
         if picked is None:
             break
         error = picked
