@@ -62,7 +62,8 @@ class Process:
             left = deadline - time.monotonic()
             if left <= 0:
                 self.stop()
-                raise AssertionError(f"{self.argv}: timed out; stdout so far:\n{''.join(self.lines)}\n{self.stderr}")
+                so_far = "".join(self.lines)
+                raise AssertionError(f"{self.argv}: timed out; stdout so far:\n{so_far}\n{self.stderr}")
             ready, _, _ = select.select([self.proc.stdout], [], [], min(left, 0.5))
             if ready:
                 line = self.proc.stdout.readline()

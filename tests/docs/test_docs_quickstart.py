@@ -105,13 +105,8 @@ def test_serve_then_watch_it_from_another_terminal() -> None:
     server = Process(command("informer-run serve --port 8080", **{"8080": port}))
     try:
         server.wait_for(lambda ls: any(f"127.0.0.1:{port}" in line for line in ls))
-        watcher = Process(
-            command(
-                "informer-run --source http://127.0.0.1:8080 --resource routes.demo.informer.dev",
-                **{"8080": port},
-            )
-            + ["--output", "jsonl"]
-        )
+        shown = "informer-run --source http://127.0.0.1:8080 --resource routes.demo.informer.dev"
+        watcher = Process([*command(shown, **{"8080": port}), "--output", "jsonl"])
         watcher.wait_for(lambda ls: _synced(ls, {"routes.demo.informer.dev"}))
         assert watcher.stop() == 0, watcher.stderr
     finally:
