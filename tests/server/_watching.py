@@ -17,12 +17,12 @@ async def read_watch(
     *,
     count: int | None = None,
     on_line: Callable[[dict[str, Any]], None] | None = None,
-    timeout: float = 5.0,
+    deadline: float = 5.0,
     raw: list[bytes] | None = None,
 ) -> list[dict[str, Any]]:
     """Decoded events of one watch until ``count`` events or the server ends the stream."""
     events: list[dict[str, Any]] = []
-    with trio.fail_after(timeout):
+    with trio.fail_after(deadline):
         async with client.stream("GET", url, params={"watch": "true", **params}) as response:
             assert response.status_code == 200, await response.aread()
             async for line in response.aiter_lines():

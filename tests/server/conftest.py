@@ -7,7 +7,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from informer.server import EmbeddedServer, ServerResource, open_embedded_server
 
 ROUTES = "routes.gateway.example.com"

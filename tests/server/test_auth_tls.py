@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 import trustme
-
 from informer.server import EmbeddedServer, open_embedded_server
 
 from .conftest import RESOURCES, ROUTES, route

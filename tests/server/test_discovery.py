@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from informer.server import EmbeddedServer, ServerResource
 
 
@@ -51,7 +50,9 @@ async def test_version_and_unknown_paths(client: httpx.AsyncClient) -> None:
         assert response.json()["kind"] == "Status" and response.json()["reason"] == "NotFound"
 
 
-async def test_resource_added_at_runtime_is_discovered(server: EmbeddedServer, client: httpx.AsyncClient) -> None:
+async def test_resource_added_at_runtime_is_discovered(
+    server: EmbeddedServer, client: httpx.AsyncClient
+) -> None:
     server.add_resource("deployments.apps")
     rl = (await client.get("/apis/apps/v1")).json()
     assert rl["resources"][0]["kind"] == "Deployment"

@@ -6,7 +6,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from informer.server import EmbeddedServer, Faults
 
 from .conftest import ROUTES, route
@@ -45,7 +44,9 @@ async def test_paging_returns_every_object_once(server: EmbeddedServer, client: 
     assert first["items"][0]["kind"] == "Route"
 
 
-async def test_pages_are_one_snapshot_despite_writes(server: EmbeddedServer, client: httpx.AsyncClient) -> None:
+async def test_pages_are_one_snapshot_despite_writes(
+    server: EmbeddedServer, client: httpx.AsyncClient
+) -> None:
     for i in range(10):
         server.create(ROUTES, route(f"r{i}"))
     first = (await client.get(ROUTES_URL, params={"limit": 4})).json()
@@ -106,7 +107,9 @@ async def test_bad_continue_and_resource_versions_are_400(client: httpx.AsyncCli
     assert (await client.get(ROUTES_URL, params={"sendInitialEvents": "true"})).status_code == 422
 
 
-async def test_future_resource_version_times_out_with_504(server: EmbeddedServer, client: httpx.AsyncClient) -> None:
+async def test_future_resource_version_times_out_with_504(
+    server: EmbeddedServer, client: httpx.AsyncClient
+) -> None:
     server.future_version_wait = 0.2
     response = await client.get(ROUTES_URL, params={"resourceVersion": "999999"})
     assert response.status_code == 504
@@ -173,7 +176,9 @@ async def test_field_selectors(server: EmbeddedServer, client: httpx.AsyncClient
     server.create(ROUTES, route("b", namespace="y"))
     names = lambda body: [i["metadata"]["name"] for i in body["items"]]  # noqa: E731
     assert names((await client.get(ROUTES_URL, params={"fieldSelector": "metadata.name=b"})).json()) == ["b"]
-    assert names((await client.get(ROUTES_URL, params={"fieldSelector": "metadata.namespace!=y"})).json()) == ["a"]
+    assert names(
+        (await client.get(ROUTES_URL, params={"fieldSelector": "metadata.namespace!=y"})).json()
+    ) == ["a"]
     bad = await client.get(ROUTES_URL, params={"fieldSelector": "spec.port=80"})
     assert bad.status_code == 400 and "field label not supported" in bad.json()["message"]
     bad = await client.get(ROUTES_URL, params={"labelSelector": "a in (b"})

@@ -24,7 +24,6 @@ import pytest
 import trio
 import trustme
 import yaml
-
 from informer.server import EmbeddedServer, open_embedded_server
 
 from .conftest import RESOURCES, ROUTES, route
@@ -46,7 +45,9 @@ def kubeconfig(path: Path, url: str, *, token: str | None = None, ca_pem: bytes 
         "kind": "Config",
         "clusters": [{"name": "embedded", "cluster": cluster}],
         "users": [{"name": "tester", "user": user}],
-        "contexts": [{"name": "embedded", "context": {"cluster": "embedded", "user": "tester", "namespace": "default"}}],
+        "contexts": [
+            {"name": "embedded", "context": {"cluster": "embedded", "user": "tester", "namespace": "default"}}
+        ],
         "current-context": "embedded",
     }
     path.write_text(yaml.safe_dump(config))
@@ -61,9 +62,11 @@ class Kubectl:
     def argv(self, *args: str) -> list[str]:
         return [KUBECTL, "--kubeconfig", str(self.config), "--cache-dir", str(self.cache), *args]
 
-    async def __call__(self, *args: str, timeout: float = 20) -> subprocess.CompletedProcess[bytes]:
-        with trio.fail_after(timeout):
-            return await trio.run_process(self.argv(*args), capture_stdout=True, capture_stderr=True, check=False)
+    async def __call__(self, *args: str, deadline: float = 20) -> subprocess.CompletedProcess[bytes]:
+        with trio.fail_after(deadline):
+            return await trio.run_process(
+                self.argv(*args), capture_stdout=True, capture_stderr=True, check=False
+            )
 
 
 @pytest.fixture
@@ -120,7 +123,9 @@ async def test_kubectl_get_raw(world: tuple[EmbeddedServer, Kubectl]) -> None:
 
 async def test_kubectl_watch_sees_live_changes(world: tuple[EmbeddedServer, Kubectl]) -> None:
     server, kubectl = world
-    argv = kubectl.argv("get", "routes.gateway.example.com", "-w", "--output-watch-events", "--request-timeout=20s")
+    argv = kubectl.argv(
+        "get", "routes.gateway.example.com", "-w", "--output-watch-events", "--request-timeout=20s"
+    )
     output = b""
     with trio.fail_after(20):
         proc = await trio.lowlevel.open_process(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -167,11 +172,17 @@ async def test_kubectl_over_https_with_token(tmp_path: Path) -> None:
     ca.issue_cert("127.0.0.1").configure_cert(context)
     async with open_embedded_server(SERVED, tls=context, tokens={"s3cret": None}) as server:
         server.create(ROUTES, route("secure"))
-        good = Kubectl(kubeconfig(tmp_path / "good", server.url, token="s3cret", ca_pem=ca.cert_pem.bytes()), tmp_path / "c1")
+        good = Kubectl(
+            kubeconfig(tmp_path / "good", server.url, token="s3cret", ca_pem=ca.cert_pem.bytes()),
+            tmp_path / "c1",
+        )
         result = await good("get", "routes.gateway.example.com", "-o", "name")
         assert result.returncode == 0, result.stderr
         assert result.stdout.decode().strip() == "route.gateway.example.com/secure"
-        bad = Kubectl(kubeconfig(tmp_path / "bad", server.url, token="wrong", ca_pem=ca.cert_pem.bytes()), tmp_path / "c2")
+        bad = Kubectl(
+            kubeconfig(tmp_path / "bad", server.url, token="wrong", ca_pem=ca.cert_pem.bytes()),
+            tmp_path / "c2",
+        )
         denied = await bad("get", "--raw", "/apis/gateway.example.com/v1/routes")
         assert denied.returncode != 0 and b"Unauthorized" in denied.stderr
 

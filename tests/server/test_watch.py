@@ -6,7 +6,6 @@ from typing import Any
 
 import httpx
 import trio
-
 from informer.server import EmbeddedServer
 
 from ._watching import read_watch, summary
@@ -45,10 +44,12 @@ async def test_live_events_reach_an_open_watch(server: EmbeddedServer, client: h
     assert summary(events) == [("ADDED", "live0"), ("ADDED", "live1"), ("ADDED", "live2")]
     with trio.fail_after(2):
         while server.watch_count(ROUTES):
-            await trio.sleep(0.01)  # the server noticed the client went away
+            await trio.sleep(0.01)  # noqa: ASYNC110 - polling the server's view of its watchers
 
 
-async def test_watch_without_version_gets_state_first(server: EmbeddedServer, client: httpx.AsyncClient) -> None:
+async def test_watch_without_version_gets_state_first(
+    server: EmbeddedServer, client: httpx.AsyncClient
+) -> None:
     server.create(ROUTES, route("a"))
     server.create(ROUTES, route("b"))
     for rv in ("", "0"):
@@ -56,11 +57,15 @@ async def test_watch_without_version_gets_state_first(server: EmbeddedServer, cl
         assert summary(events) == [("ADDED", "a"), ("ADDED", "b")]
 
 
-async def test_bookmarks_periodically_and_before_timeout(server: EmbeddedServer, client: httpx.AsyncClient) -> None:
+async def test_bookmarks_periodically_and_before_timeout(
+    server: EmbeddedServer, client: httpx.AsyncClient
+) -> None:
     server.create(ROUTES, route("a"))
     rv = server.resource_version
     server.bookmark_interval = 0.1
-    events = await read_watch(client, URL, {"resourceVersion": rv, "allowWatchBookmarks": "true", "timeoutSeconds": 1})
+    events = await read_watch(
+        client, URL, {"resourceVersion": rv, "allowWatchBookmarks": "true", "timeoutSeconds": 1}
+    )
     kinds = [e["type"] for e in events]
     assert kinds.count("BOOKMARK") >= 3 and set(kinds) == {"BOOKMARK"}
     bookmark = events[-1]["object"]
@@ -70,7 +75,9 @@ async def test_bookmarks_periodically_and_before_timeout(server: EmbeddedServer,
     assert await read_watch(client, URL, {"resourceVersion": rv, "timeoutSeconds": 1}) == []
 
 
-async def test_bookmark_version_moves_with_other_resources(server: EmbeddedServer, client: httpx.AsyncClient) -> None:
+async def test_bookmark_version_moves_with_other_resources(
+    server: EmbeddedServer, client: httpx.AsyncClient
+) -> None:
     """Versions are server-wide: a bookmark tells a quiet watcher it is caught up to now."""
     rv = server.resource_version
     server.create("configmaps", {"metadata": {"name": "x"}})
@@ -80,7 +87,9 @@ async def test_bookmark_version_moves_with_other_resources(server: EmbeddedServe
     assert summary(events) == [("BOOKMARK", server.resource_version)]
 
 
-async def test_too_old_version_is_an_error_event_410(server: EmbeddedServer, client: httpx.AsyncClient) -> None:
+async def test_too_old_version_is_an_error_event_410(
+    server: EmbeddedServer, client: httpx.AsyncClient
+) -> None:
     server.faults.history = 2
     server.create(ROUTES, route("a"))
     old = server.resource_version
@@ -92,7 +101,9 @@ async def test_too_old_version_is_an_error_event_410(server: EmbeddedServer, cli
     assert status["kind"] == "Status" and status["code"] == 410 and status["reason"] == "Expired"
     assert status["message"].startswith(f"too old resource version: {old}")
     # the newest versions are still there
-    recent = await read_watch(client, URL, {"resourceVersion": str(int(server.resource_version) - 1)}, count=1)
+    recent = await read_watch(
+        client, URL, {"resourceVersion": str(int(server.resource_version) - 1)}, count=1
+    )
     assert summary(recent) == [("ADDED", "n3")]
 
 
@@ -107,8 +118,10 @@ async def test_selector_watch_turns_entering_and_leaving_into_added_and_deleted(
     server.create(ROUTES, route("b", app="db"))  # never selected
     server.create(ROUTES, route("c", namespace="other", app="web"))  # other namespace
     events = await read_watch(
-        client, "/apis/gateway.example.com/v1/namespaces/default/routes",
-        {"resourceVersion": rv, "labelSelector": "app=web"}, count=3,
+        client,
+        "/apis/gateway.example.com/v1/namespaces/default/routes",
+        {"resourceVersion": rv, "labelSelector": "app=web"},
+        count=3,
     )
     assert summary(events) == [("DELETED", "a"), ("ADDED", "a"), ("MODIFIED", "a")]
     assert events[0]["object"]["metadata"]["labels"] == {"app": "db"}  # its new state
@@ -165,7 +178,9 @@ async def test_watch_drop_after_cuts_the_stream(server: EmbeddedServer, client: 
     assert len(got) == 3 and got[-1] == "<dropped>"
 
 
-async def test_garbage_every_inserts_malformed_lines(server: EmbeddedServer, client: httpx.AsyncClient) -> None:
+async def test_garbage_every_inserts_malformed_lines(
+    server: EmbeddedServer, client: httpx.AsyncClient
+) -> None:
     for i in range(4):
         server.create(ROUTES, route(f"r{i}"))
     server.faults.garbage_every = 2

@@ -6,7 +6,6 @@ import uuid
 
 import httpx
 import pytest
-
 from informer.server import EmbeddedServer, StatusError
 
 from .conftest import ROUTES, route
@@ -37,7 +36,9 @@ async def test_create_twice_is_409_already_exists(server: EmbeddedServer, client
     assert caught.value.reason == "AlreadyExists"
 
 
-async def test_replace_bumps_version_keeps_identity(server: EmbeddedServer, client: httpx.AsyncClient) -> None:
+async def test_replace_bumps_version_keeps_identity(
+    server: EmbeddedServer, client: httpx.AsyncClient
+) -> None:
     created = (await client.post(NS_URL, json=route("a"))).json()
     changed = route("a") | {"spec": {"pathPrefix": "/b"}}
     changed["metadata"]["resourceVersion"] = created["metadata"]["resourceVersion"]
@@ -53,7 +54,9 @@ async def test_replace_bumps_version_keeps_identity(server: EmbeddedServer, clie
     assert (await client.put(f"{NS_URL}/a", json=relabelled)).json()["metadata"]["generation"] == 2
 
 
-async def test_stale_resource_version_is_409_conflict(server: EmbeddedServer, client: httpx.AsyncClient) -> None:
+async def test_stale_resource_version_is_409_conflict(
+    server: EmbeddedServer, client: httpx.AsyncClient
+) -> None:
     created = (await client.post(NS_URL, json=route("a"))).json()
     server.update(ROUTES, route("a") | {"spec": {"v": 2}})
     stale = route("a")
@@ -70,7 +73,9 @@ async def test_replace_or_delete_missing_is_404(client: httpx.AsyncClient) -> No
     assert response.json()["details"]["name"] == "nope"
 
 
-async def test_delete_returns_last_state_at_new_version(server: EmbeddedServer, client: httpx.AsyncClient) -> None:
+async def test_delete_returns_last_state_at_new_version(
+    server: EmbeddedServer, client: httpx.AsyncClient
+) -> None:
     created = (await client.post(NS_URL, json=route("a"))).json()
     response = await client.delete(f"{NS_URL}/a")
     assert response.status_code == 200
