@@ -43,8 +43,7 @@ async def test_live_events_reach_an_open_watch(server: EmbeddedServer, client: h
         events = await read_watch(client, URL, {"resourceVersion": server.resource_version}, count=3)
     assert summary(events) == [("ADDED", "live0"), ("ADDED", "live1"), ("ADDED", "live2")]
     with trio.fail_after(2):
-        while server.watch_count(ROUTES):
-            await trio.sleep(0.01)  # noqa: ASYNC110 - polling the server's view of its watchers
+        await server.wait_watch_count(ROUTES, 0)  # the server noticed the client went away
 
 
 async def test_watch_without_version_gets_state_first(

@@ -197,6 +197,12 @@ class EmbeddedServer:
         while self.watch_count(resource_name) < count:
             await self._app.watchers_changed.wait()
 
+    async def wait_watch_count(self, resource_name: str, count: int) -> None:
+        """Wait until exactly ``count`` watches are open on a resource (e.g. 0: every
+        client has gone and the server noticed)."""
+        while self.watch_count(resource_name) != count:
+            await self._app.watchers_changed.wait()
+
 
 @asynccontextmanager
 async def open_embedded_server(
