@@ -89,6 +89,8 @@ class EtcdConnection:
         self.endpoints = options.endpoints
         self._current = 0
         self._token: str | None = None
+        #: how many tokens were fetched (a re-authentication after expiry adds one)
+        self.authentications = 0
         self._token_endpoint: str | None = None
         self._auth_lock = trio.Lock()
         verify: ssl.SSLContext | bool = True
@@ -140,6 +142,7 @@ class EtcdConnection:
             raise Unauthorized(
                 f"etcd at {url}: authenticate returned no token (is auth enabled on the server?)", status=401
             )
+        self.authentications += 1
         return token
 
     def _forget_token(self) -> None:

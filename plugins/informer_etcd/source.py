@@ -322,9 +322,7 @@ class EtcdSource:
         reason = result.get("cancel_reason", "")
         where = f"etcd at {url} (/v3/watch {self.resource.prefix!r})"
         if compacted:
-            raise Expired(
-                f"{where}: revision compacted (compact_revision {compacted}); relisting", status=410
-            )
+            raise Expired(f"{where}: revision compacted (compact_revision {compacted})", status=410)
         if "Unauthenticated" in reason or "user name is empty" in reason or "auth token" in reason:
             self.connection.token_rejected()
             raise Unauthorized(f"{where}: watch refused: {reason}", status=401)

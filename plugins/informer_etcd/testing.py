@@ -26,6 +26,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -187,9 +188,12 @@ class EtcdServer:
 
     def _wait_healthy(self) -> None:
         deadline = time.monotonic() + self.startup_timeout
-        verify: bool | str = self.tls[2] if self.tls else True
-        cert = (self.tls[0], self.tls[1]) if self.tls else None
-        with httpx.Client(verify=verify, cert=cert, timeout=1.0) as client:
+        verify: ssl.SSLContext | bool = True
+        if self.tls:
+            # etcd's own certificate doubles as a client certificate for the probe.
+            verify = ssl.create_default_context(cafile=self.tls[2])
+            verify.load_cert_chain(self.tls[0], self.tls[1])
+        with httpx.Client(verify=verify, timeout=1.0) as client:
             while time.monotonic() < deadline:
                 if self._process is None or self._process.poll() is not None:
                     raise RuntimeError(f"etcd exited early; log: {self.log_tail()}")

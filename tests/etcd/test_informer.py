@@ -79,7 +79,15 @@ async def wait_for(condition: Callable[[], bool], what: str, within: float = 10)
 async def converges(inf: Informer, etcd: EtcdClient, prefix: str, within: float = 10) -> dict[str, Any]:
     """Wait until the cache equals the server's prefix; return it."""
     expected = await oracle(etcd, prefix)
-    await wait_for(lambda: dict(inf.store.items()) == expected, "the cache to equal etcd", within)
+    try:
+        await wait_for(lambda: dict(inf.store.items()) == expected, "the cache to equal etcd", within)
+    except AssertionError:
+        cached = dict(inf.store.items())
+        wrong = sorted(k for k in set(cached) | set(expected) if cached.get(k) != expected.get(k))
+        raise AssertionError(
+            f"cache differs from etcd at {len(wrong)} keys (first: {wrong[:5]}); "
+            f"last error: {inf.stats.last_error}; stats: {inf.stats}"
+        ) from None
     return expected
 
 
