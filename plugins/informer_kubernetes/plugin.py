@@ -51,7 +51,7 @@ OPTIONS_SCHEMA: dict[str, Any] = {
         "page_size": {
             "type": ["integer", "null"],
             "minimum": 1,
-            "description": "List `limit` per page (default 500); null lists in one request.",
+            "description": "List `limit` per page (default: the informer's, 500); null: one request.",
         },
         "watch_list": {
             "type": "boolean",

@@ -8,7 +8,8 @@ credentials (:mod:`informer_kubernetes.client`), and the ``options`` a user writ
 
 How an informer drives it (the core's reflector; protocols.md B.11, as client-go):
 
-* list with ``limit`` (``page_size``, default 500) and ``continue``; ``resourceVersion``
+* list with ``limit`` (the informer's page size, default 500, or this source's
+  ``page_size`` option when given; ``null`` lists in one request) and ``continue``; ``resourceVersion``
   ``"0"`` first, the last seen version on later relists, unset after a 410;
 * watch with ``allowWatchBookmarks=true``, a random ``timeoutSeconds`` in [300, 600],
   the scope's label/field selectors, ``/namespaces/{ns}/`` when scoped to a namespace;
@@ -28,6 +29,7 @@ Options (validated against the plugin's ``options_schema`` first): ``url``
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
@@ -43,6 +45,14 @@ __all__ = ["DEFAULT_PAGE_SIZE", "KubernetesSource", "create_source", "options_fr
 
 DEFAULT_PAGE_SIZE = 500
 _SCHEMES = ("k8s", "kubernetes")
+
+
+class _Unset(enum.Enum):
+    UNSET = "unset"
+
+
+#: ``page_size`` not configured: the informer's page size (500 by default) is used
+UNSET = _Unset.UNSET
 
 
 def options_from_url(url: str) -> dict[str, Any]:
@@ -97,7 +107,7 @@ class KubernetesSource(HttpSource):
         spec: SourceSpec,
         config: ClientConfig,
         *,
-        page_size: int | None = DEFAULT_PAGE_SIZE,
+        page_size: int | _Unset | None = UNSET,
         watch_list: bool = False,
         watch_list_deadline: float = 60.0,
         token_file_period: float = 60.0,
@@ -130,9 +140,9 @@ class KubernetesSource(HttpSource):
         continue_token: str | None,
     ) -> ListPage:
         # The reflector asks for its page size, or for no limit at all when a continue
-        # token expired (one consistent unpaged list); the configured page size replaces
+        # token expired (one consistent unpaged list); a configured page size replaces
         # the former and never the latter.
-        if limit is not None and self.page_size is not None:
+        if limit is not None and self.page_size is not UNSET:
             limit = self.page_size
         return await super().list(
             resource_version=resource_version, limit=limit, continue_token=continue_token
@@ -143,7 +153,7 @@ def create_source(spec: SourceSpec) -> KubernetesSource:
     """The ``kubernetes`` plugin's source factory: options -> :class:`KubernetesSource`."""
     options = _merged(spec.options)
     config = load_client_config(options)
-    page_size = options.get("page_size", DEFAULT_PAGE_SIZE)
+    page_size = options.get("page_size", UNSET)
     return KubernetesSource(
         spec,
         config,

@@ -70,7 +70,14 @@ async def eventually(condition: Callable[[], bool]) -> None:
 
 async def converge(inf: Informer, server: EmbeddedServer, resource: str = "pods") -> None:
     """Wait until the cache holds exactly the server's objects at their versions."""
-    await eventually(lambda: cached(inf) == expected(server, resource))
+    with trio.move_on_after(15):
+        await eventually(lambda: cached(inf) == expected(server, resource))
+        return
+    recent = [f"{r.method} {r.path}?{r.query} -> {r.status}" for r in server.requests[-8:]]
+    raise AssertionError(
+        f"cache did not converge: cache={cached(inf)} server={expected(server, resource)} "
+        f"last_error={inf.stats.last_error} relists={inf.stats.relists} requests={recent}"
+    )
 
 
 async def watches_closed(server: EmbeddedServer, resource: str = "pods") -> None:
@@ -109,7 +116,7 @@ async def test_list_and_watch_over_https_with_bearer_token(cluster: ClusterFacto
             watches = queries(server, watch=True)
     # client-go's first list: resourceVersion=0, limit=page size, then continue tokens
     assert lists[0]["resourceVersion"] == ["0"]
-    assert lists[0]["limit"] == ["500"]  # the source's page_size (default 500) wins over the informer's
+    assert lists[0]["limit"] == ["5"]  # the informer's page size (no page_size option given)
     watch = watches[0]
     assert watch["allowWatchBookmarks"] == ["true"]
     assert 300 <= int(watch["timeoutSeconds"][0]) <= 600
@@ -121,7 +128,7 @@ async def test_page_size_option_pages_the_list(cluster: ClusterFactory) -> None:
         async with cluster(["pods"]) as c:
             for i in range(7):
                 c.server.create("pods", pod(f"p{i}"))
-            async with informer_for(c, options={"page_size": 3}) as inf:
+            async with informer_for(c, options={"page_size": 3}, page_size=100) as inf:
                 await inf.wait_synced(timeout=10)
                 assert cached(inf) == expected(c.server)
             lists = queries(c.server, watch=False)
