@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -51,6 +52,10 @@ PLUGINS_ENV = "INFORMER_PLUGINS"
 AUTOLOAD_ENV = "INFORMER_DISABLE_PLUGIN_AUTOLOAD"
 #: the distribution whose entry points are built-in plugins
 DISTRIBUTION = "trio-informer"
+
+
+#: what importlib.metadata can load: ``package.module`` or ``package.module:attr.sub``
+_ENTRY_POINT_VALUE = re.compile(r"^\s*[A-Za-z_][\w.]*\s*(:\s*[A-Za-z_][\w.]*\s*)?(\[.*\])?\s*$")
 
 
 def parse_plugin_names(value: str | Sequence[str] | None) -> list[str] | None:
@@ -197,6 +202,15 @@ def load_plugins(
         ep = entry_points[name]
         info = _info_for(ep)
         infos[name] = info
+        if not _ENTRY_POINT_VALUE.match(ep.value):
+            info.fail(
+                PluginError(
+                    name,
+                    f"malformed entry point {name} = {ep.value!r} in distribution {info.distribution}: "
+                    "expected 'package.module' or 'package.module:attribute'",
+                )
+            )
+            continue
         try:
             obj = ep.load()
         except BaseException as exc:
