@@ -48,11 +48,10 @@ class Process:
             env={**os.environ, **(env or {})},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            text=True,
-            bufsize=1,
         )
         self.lines: list[str] = []
         self.stderr = ""
+        self._partial = b""
 
     def wait_for(self, predicate: Callable[[list[str]], bool], timeout: float = 20) -> list[str]:
         """Read stdout lines until ``predicate(lines)`` holds; fail after ``timeout`` seconds."""
@@ -66,11 +65,13 @@ class Process:
                 raise AssertionError(f"{self.argv}: timed out; stdout so far:\n{so_far}\n{self.stderr}")
             ready, _, _ = select.select([self.proc.stdout], [], [], min(left, 0.5))
             if ready:
-                line = self.proc.stdout.readline()
-                if not line:
+                # Raw reads: a buffered readline() would hide lines already read from select().
+                data = os.read(self.proc.stdout.fileno(), 65536)
+                if not data:
                     self.stop()
                     raise AssertionError(f"{self.argv} ended early:\n{''.join(self.lines)}\n{self.stderr}")
-                self.lines.append(line)
+                *complete, self._partial = (self._partial + data).split(b"\n")
+                self.lines.extend(line.decode() + "\n" for line in complete)
         return self.lines
 
     def stop(self, sig: int = signal.SIGINT, timeout: float = 15) -> int:
@@ -82,6 +83,8 @@ class Process:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             out, err = self.proc.communicate()
-        self.lines.extend(out.splitlines(keepends=True))
-        self.stderr += err
+        rest = (self._partial + out).decode()
+        self._partial = b""
+        self.lines.extend(rest.splitlines(keepends=True))
+        self.stderr += err.decode()
         return self.proc.returncode
