@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from informer import ConfigError, DecodeError
-from informer.plugins import load_plugins
 from informer_gateway import Route, RoutingTableHandler, Service
 
 WIRE_ROUTE: dict[str, Any] = {
@@ -26,9 +25,10 @@ WIRE_ROUTE: dict[str, Any] = {
 }
 
 
-@pytest.fixture(scope="module")
-def registry() -> Any:
-    return load_plugins(["gateway"])
+@pytest.fixture
+def registry(informer_plugins: Any) -> Any:
+    # trio-informer's pytest plugin: exactly the built-ins plus this plugin, nothing else installed.
+    return informer_plugins("gateway")
 
 
 def test_gateway_plugin_loads_cleanly(registry: Any) -> None:
