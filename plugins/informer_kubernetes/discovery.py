@@ -39,6 +39,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import httpx
+import jsonschema
+import jsonschema.exceptions
 import orjson
 from informer import (
     ConnectFailed,
@@ -111,13 +113,14 @@ def resource_descriptor(
 
 def _validate(descriptors: list[dict[str, Any]]) -> None:
     # the same schema every plugin's resource types are checked against
-    from informer.plugins._schemas import schema_problems, validator_for
+    from informer.plugins import load_schema
 
-    validator = validator_for("resource_types")
+    validator = jsonschema.Draft202012Validator(load_schema("resource_types"))
     for index, descriptor in enumerate(descriptors):
-        problems = schema_problems(validator, descriptor)
-        if problems:
-            raise DescriptorError(_PLUGIN, f"discovered resource_types[{index}]", problems[0].render())
+        error = jsonschema.exceptions.best_match(validator.iter_errors(descriptor))
+        if error is not None:
+            where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+            raise DescriptorError(_PLUGIN, f"discovered resource_types[{index}]{where}", error.message)
 
 
 # --------------------------------------------------------------------------- HTTP
