@@ -97,20 +97,32 @@ def error_for_status(
     )
 
 
-def _tls_reason(exc: BaseException) -> str | None:
-    """The TLS failure inside a connect error, if that is what it is."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, ssl.SSLCertVerificationError):
-            return current.verify_message or str(current)
-        if isinstance(current, ssl.SSLError):
-            return current.reason or str(current)
-        current = current.__cause__ or current.__context__
-    text = str(exc)
-    if "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text or "TLS" in text:
-        return text
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and everything it was raised from, including members of exception groups
+    (trio's ``open_tcp_stream`` reports each failed address inside a group)."""
+    found: list[BaseException] = []
+    pending = [exc]
+    while pending:
+        current = pending.pop()
+        if any(current is seen for seen in found):
+            continue
+        found.append(current)
+        if isinstance(current, BaseExceptionGroup):
+            pending.extend(current.exceptions)
+        for linked in (current.__cause__, current.__context__):
+            if linked is not None:
+                pending.append(linked)
+    return found
+
+
+def _tls_reason(causes: list[BaseException]) -> str | None:
+    """The TLS failure among a connect error's causes, if that is what it is."""
+    for cause in causes:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return cause.verify_message or str(cause)
+    for cause in causes:
+        if isinstance(cause, ssl.SSLError):
+            return cause.reason or str(cause)
     return None
 
 
@@ -118,13 +130,14 @@ def error_for_transport(exc: httpx.TransportError, *, resource: str, verb: str, 
     """The exception for a request that got no HTTP answer at all."""
     host = httpx.URL(url).host
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
-        reason = _tls_reason(exc)
+        causes = _causes(exc)
+        reason = _tls_reason(causes)
         if reason is not None:
             return ConnectFailed(f"TLS handshake with {host} failed ({verb} {resource}): {reason}")
         if isinstance(exc, httpx.ConnectTimeout):
             return ConnectFailed(f"timed out connecting to {url} ({verb} {resource})")
         text = str(exc)
-        if "refused" in text.lower() or "Errno 111" in text:
+        if any(isinstance(c, ConnectionRefusedError) for c in causes) or "refused" in text.lower():
             return ConnectFailed(f"connection refused to {url} ({verb} {resource})")
         return ConnectFailed(f"cannot connect to {url} ({verb} {resource}): {text or type(exc).__name__}")
     if isinstance(exc, httpx.TimeoutException):

@@ -176,19 +176,28 @@ class ApiApp:
         method: str = scope["method"]
         path: str = scope["path"]
         query = scope.get("query_string", b"").decode("latin-1")
-        status = 500
-        try:
-            status = await self._handle(scope, receive, send, method, path, query, headers)
-        except StatusError as exc:
-            status = exc.code
-            extra = [(k.lower().encode(), v.encode()) for k, v in exc.headers.items()]
-            await self._respond(send, exc.code, orjson.dumps(exc.body()), extra)
-        finally:
-            self.requests.append(
-                RequestRecord(
-                    method, path, query, status, headers.get("user-agent", ""), headers.get("accept", "")
+        record = self.requests.append
+
+        async def send_and_record(message: Message) -> None:
+            # logged as the answer starts, so a client that got it finds its request logged
+            if message["type"] == "http.response.start":
+                record(
+                    RequestRecord(
+                        method,
+                        path,
+                        query,
+                        message["status"],
+                        headers.get("user-agent", ""),
+                        headers.get("accept", ""),
+                    )
                 )
-            )
+            await send(message)
+
+        try:
+            await self._handle(scope, receive, send_and_record, method, path, query, headers)
+        except StatusError as exc:
+            extra = [(k.lower().encode(), v.encode()) for k, v in exc.headers.items()]
+            await self._respond(send_and_record, exc.code, orjson.dumps(exc.body()), extra)
 
     async def _respond(
         self, send: Send, code: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None
