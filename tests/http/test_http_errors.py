@@ -114,7 +114,7 @@ async def test_tls_failure_names_host_and_reason_and_ca_option_fixes_it(tmp_path
 
 
 def test_bad_options_are_config_errors() -> None:
-    with pytest.raises(ConfigError, match="options.url must be an http"):
+    with pytest.raises(ConfigError, match=r"options\.url must be an http"):
         source_for("ftp://x")
-    with pytest.raises(ConfigError, match="options.verify: cannot load CA file"):
+    with pytest.raises(ConfigError, match=r"options\.verify: cannot load CA file"):
         source_for("https://x", verify="/does/not/exist.pem")

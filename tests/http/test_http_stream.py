@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator, Iterable
 
 import httpx
@@ -59,7 +60,7 @@ async def events_of(s: WatchStream) -> list[tuple[EventType, str, str | None]]:
 @given(st.lists(st.integers(min_value=0, max_value=len(BODY)), max_size=30))
 async def test_any_chunking_gives_the_same_events(cuts: list[int]) -> None:
     points = [0, *sorted(cuts), len(BODY)]
-    parts = [BODY[a:b] for a, b in zip(points, points[1:], strict=False)]
+    parts = [BODY[a:b] for a, b in itertools.pairwise(points)]
     assert await events_of(stream(parts)) == EXPECTED
 
 
