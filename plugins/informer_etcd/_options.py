@@ -51,6 +51,12 @@ OPTIONS_SCHEMA: dict[str, Any] = {
             "minimum": 1,
             "description": "Keys per range request while listing (default: the informer's page size).",
         },
+        "fragment": {
+            "type": "boolean",
+            "description": "Ask etcd to split large watch messages into ~1.5 MiB fragments (default false: "
+            "etcd 3.4 fragments slowly, about 4x fewer events/s on a replay; without it a replay may "
+            "arrive as one line of many megabytes, which the source reads fine).",
+        },
         "timeout": {
             "type": "number",
             "exclusiveMinimum": 0,
@@ -98,6 +104,7 @@ class EtcdOptions:
     password: str | None = None
     page_size: int | None = None
     timeout: float = 30.0
+    fragment: bool = False
 
     @classmethod
     def parse(cls, options: Mapping[str, Any]) -> EtcdOptions:
@@ -143,8 +150,12 @@ class EtcdOptions:
         timeout = options.get("timeout", 30.0)
         if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
             raise ConfigError(f"etcd source: option 'timeout' must be a positive number, not {timeout!r}")
+        fragment = options.get("fragment", False)
+        if not isinstance(fragment, bool):
+            raise ConfigError(f"etcd source: option 'fragment' must be true or false, not {fragment!r}")
         return cls(
             endpoints=tuple(endpoints),
+            fragment=fragment,
             ca_file=text("ca_file"),
             cert_file=cert_file,
             key_file=key_file,

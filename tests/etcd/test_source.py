@@ -175,18 +175,19 @@ async def test_watch_timeout_ends_the_stream_cleanly(etcd_server: EtcdServer, pr
 async def test_large_replay_is_reassembled_from_fragments(
     etcd: EtcdClient, etcd_server: EtcdServer, prefix: str
 ) -> None:
-    """Replaying 150 values of 24 KB (3.6 MB, three revisions) comes as one watch message,
-    larger than a fragment (~1.5 MiB): the pieces are concatenated into one batch."""
+    """Replaying 150 values of 24 KB (3.6 MB, three revisions) comes as one watch message:
+    one 3.6 MB line, or (``fragment`` option) pieces of ~1.5 MiB concatenated here."""
     big = {f"{prefix}big{i:03d}": b"%03d" % i + b"x" * 24_000 for i in range(150)}
     before = await etcd.revision()
     await etcd.put_many(big, batch=50)
-    source = source_for(etcd_server.url, prefix)
-    with trio.fail_after(20):
-        async with source.watch(resource_version=str(before), timeout_seconds=None) as events:
-            got = await collect(events, 150)
-        await source.aclose()
-    assert {e.key: e.object for e in got} == {k[len(prefix) :]: v for k, v in big.items()}
-    assert {e.type for e in got} == {EventType.ADDED}
+    for fragment in (True, False):
+        source = source_for(etcd_server.url, prefix, fragment=fragment)
+        with trio.fail_after(20):
+            async with source.watch(resource_version=str(before), timeout_seconds=None) as events:
+                got = await collect(events, 150)
+            await source.aclose()
+        assert {e.key: e.object for e in got} == {k[len(prefix) :]: v for k, v in big.items()}
+        assert {e.type for e in got} == {EventType.ADDED}
 
 
 async def test_compaction_expires_watch_and_continue_token(private_etcd: EtcdServer, prefix: str) -> None:
