@@ -62,6 +62,9 @@ class InformerSpec:
         """Make the source and the (not yet running) informer."""
         spec = SourceSpec(resource=self.resource, scope=self.scope, options=self.source_options)
         source = self.source_factory(spec)
+        # A source may carry its user's streaming-list choice from its own options (the
+        # kubernetes source's ``watch_list`` / ``watch_list_deadline``).
+        deadline = getattr(source, "watch_list_deadline", None)
         return Informer(
             self.resource,
             source,
@@ -70,7 +73,8 @@ class InformerSpec:
             idle_timeout=self.idle_timeout,
             resync_seconds=self.resync_seconds,
             transform=self.transform,
-            watch_list=self.watch_list,
+            watch_list=self.watch_list or getattr(source, "watch_list", False) is True,
+            watch_list_timeout=float(deadline) if isinstance(deadline, int | float) else 60.0,
             gc_freeze=self.gc_freeze,
         )
 

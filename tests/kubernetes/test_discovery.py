@@ -3,15 +3,19 @@ resource, several versions, and resolving the names a kubectl user types."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import attrs
 import pytest
 import trio
+import trustme
 from informer import ConnectFailed, ResourceNotFound, Unauthorized
 from informer.server import ServerResource
 from informer_kubernetes.client import build_client
 from informer_kubernetes.discovery import discover_resource, discover_resource_types, resolve_resource
 from informer_kubernetes.kubeconfig import load_kubeconfig
 
+from ._kubeconfigs import kubeconfig_doc, write_kubeconfig
 from .conftest import ClusterFactory
 
 RESOURCES = [
@@ -107,3 +111,25 @@ async def test_discovery_errors(cluster: ClusterFactory) -> None:
     message = str(info.value)
     assert "127.0.0.1" in message
     assert "certificate verify failed" in message
+
+
+async def test_tls_server_name_is_used_for_sni_and_verification(
+    cluster: ClusterFactory, ca: trustme.CA, tmp_path: Path
+) -> None:
+    with trio.fail_after(10):
+        async with cluster(["pods"]) as c:
+
+            def options(server_name: str) -> dict[str, str]:
+                doc = kubeconfig_doc(
+                    c.server.url,
+                    ca=ca.cert_pem.bytes(),
+                    user={"token": "s3cret-token"},
+                    cluster_extra={"tls-server-name": server_name},
+                )
+                return {"kubeconfig": str(write_kubeconfig(tmp_path / server_name, doc))}
+
+            # the certificate names 127.0.0.1 and localhost
+            found = await discover_resource_types(options("localhost"))
+            assert [d["name"] for d in found] == ["pods"]
+            with pytest.raises(ConnectFailed, match=r"(?i)hostname mismatch.*kubernetes\.default\.svc"):
+                await discover_resource_types(options("kubernetes.default.svc"))

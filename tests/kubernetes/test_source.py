@@ -14,7 +14,17 @@ from urllib.parse import parse_qs
 
 import pytest
 import trio
-from informer import Backoff, Informer, ResourceType, Scope, SourceSpec, SyncTimeout, open_informer
+from informer import (
+    Backoff,
+    Informer,
+    InformerSpec,
+    ResourceType,
+    Scope,
+    SourceSpec,
+    SyncTimeout,
+    open_informer,
+    open_manager,
+)
 from informer.server import EmbeddedServer, Faults
 from informer_kubernetes.source import KubernetesSource, create_source, options_from_url
 
@@ -317,3 +327,24 @@ def test_options_from_url() -> None:
         "kubeconfig": "/etc/k.yaml",
     }
     assert options_from_url("https://10.0.0.1:6443") == {"server": "https://10.0.0.1:6443"}
+
+
+async def test_watch_list_option_reaches_the_informer(cluster: ClusterFactory) -> None:
+    with trio.fail_after(20):
+        async with cluster(["pods"]) as c:
+            for i in range(3):
+                c.server.create("pods", pod(f"p{i}"))
+            spec = InformerSpec(
+                name="pods",
+                resource=PODS,
+                source_factory=create_source,
+                source_options={**c.options, "watch_list": True, "watch_list_deadline": 5},
+            )
+            async with open_manager() as manager:
+                inf = await manager.start(spec)
+                await inf.wait_synced(timeout=10)
+                assert cached(inf) == expected(c.server)
+                await manager.stop("pods")
+            await watches_closed(c.server)
+            assert not queries(c.server, watch=False)
+            assert queries(c.server, watch=True)[0]["sendInitialEvents"] == ["true"]
