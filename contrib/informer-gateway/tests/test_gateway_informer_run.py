@@ -8,12 +8,14 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import trio
 import yaml
@@ -45,8 +47,16 @@ def informer_run() -> list[str]:
     return [found] if found else [sys.executable, "-m", "informer.cli"]
 
 
-def write_config(path: Path, url: str, table: Path) -> None:
-    handler = {"name": "gateway.routing-table", "options": {"json_file": str(table)}}
+def free_port() -> int:
+    # The child binds it a moment later; another process grabbing it in between is unlikely
+    # on loopback, and would show as a clear failure of the HTTP check below.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def write_config(path: Path, url: str, table: Path, listen: str) -> None:
+    handler = {"name": "gateway.routing-table", "options": {"json_file": str(table), "listen": listen}}
     path.write_text(
         yaml.safe_dump(
             {
@@ -115,7 +125,8 @@ async def test_informer_run_keeps_the_routing_table_current(informer_server: Any
 
     table = tmp_path / "out" / "table.json"
     config = tmp_path / "gateway.yaml"
-    write_config(config, server.url, table)
+    port = free_port()
+    write_config(config, server.url, table, f"127.0.0.1:{port}")
     stderr = tmp_path / "stderr.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("INFORMER_PLUGINS", None)
@@ -140,6 +151,16 @@ async def test_informer_run_keeps_the_routing_table_current(informer_server: Any
             "the initial routes",
         )
         assert doc["routes"]["/catalog"]["route"] == "shop/catalog"
+        # The same table over HTTP (the plugin's startup hook runs the endpoint in the manager).
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            with trio.fail_after(10):
+                while True:
+                    try:
+                        found = await client.get("/match", params={"path": "/catalog/items/7"})
+                        break
+                    except httpx.ConnectError:
+                        await trio.sleep(0.05)
+        assert found.json()["entry"]["backends"] == ["10.0.1.1:8080", "10.0.1.2:8080"]
 
         # An endpoint goes not-ready: it leaves the backends.
         catalog = server.list_objects(SERVICES)["shop/catalog"]
