@@ -15,6 +15,7 @@ from urllib.parse import parse_qs
 import pytest
 import trio
 from informer import (
+    INITIAL_EVENTS_END,
     Backoff,
     Informer,
     InformerSpec,
@@ -348,3 +349,47 @@ async def test_watch_list_option_reaches_the_informer(cluster: ClusterFactory) -
             await watches_closed(c.server)
             assert not queries(c.server, watch=False)
             assert queries(c.server, watch=True)[0]["sendInitialEvents"] == ["true"]
+
+
+class NoEndBookmark:
+    """A server that accepts a streaming list but never ends it (the case client-go hangs
+    on), made by hiding the initial-events-end bookmark of the real source's stream."""
+
+    def __init__(self, source: KubernetesSource) -> None:
+        self.source = source
+        self.description = source.description
+
+    async def list(self, **kwargs: Any) -> Any:
+        return await self.source.list(**kwargs)
+
+    @asynccontextmanager
+    async def watch(self, **kwargs: Any) -> AsyncIterator[AsyncIterator[Any]]:
+        async with self.source.watch(**kwargs) as events:
+
+            async def filtered() -> AsyncIterator[Any]:
+                async for ev in events:
+                    if ev.key != INITIAL_EVENTS_END:
+                        yield ev
+
+            yield filtered()
+
+    async def aclose(self) -> None:
+        await self.source.aclose()
+
+
+async def test_watch_list_without_end_bookmark_falls_back_to_a_list(cluster: ClusterFactory) -> None:
+    with trio.fail_after(20):
+        async with cluster(["pods"]) as c:
+            for i in range(3):
+                c.server.create("pods", pod(f"p{i}"))
+            source = NoEndBookmark(create_source(SourceSpec(resource=PODS, options=c.options)))
+            async with open_informer(
+                PODS, source, backoff=fast_backoff(), watch_list=True, watch_list_timeout=0.3
+            ) as inf:
+                await inf.wait_synced(timeout=10)
+                assert cached(inf) == expected(c.server)
+                c.server.create("pods", pod("after"))
+                await converge(inf, c.server)
+            await watches_closed(c.server)
+            assert queries(c.server, watch=True)[0]["sendInitialEvents"] == ["true"]
+            assert queries(c.server, watch=False)  # the fallback list
