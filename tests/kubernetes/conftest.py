@@ -55,9 +55,14 @@ def cluster(ca: trustme.CA, server_ssl: ssl.SSLContext, tmp_path: Path) -> Clust
         token: str = "s3cret-token",
         faults: Faults | None = None,
         bookmark_interval: float = 10.0,
+        tokens: dict[str, Any] | None = None,
     ) -> AsyncIterator[Cluster]:
         async with open_embedded_server(
-            resources, faults=faults, tls=server_ssl, tokens=TOKENS, bookmark_interval=bookmark_interval
+            resources,
+            faults=faults,
+            tls=server_ssl,
+            tokens=TOKENS if tokens is None else tokens,
+            bookmark_interval=bookmark_interval,
         ) as server:
             assert server.url.startswith("https://127.0.0.1:")
             doc = kubeconfig_doc(

@@ -393,3 +393,36 @@ async def test_watch_list_without_end_bookmark_falls_back_to_a_list(cluster: Clu
             await watches_closed(c.server)
             assert queries(c.server, watch=True)[0]["sendInitialEvents"] == ["true"]
             assert queries(c.server, watch=False)  # the fallback list
+
+
+async def test_rotated_service_account_token_is_picked_up_after_a_401(
+    cluster: ClusterFactory, tmp_path: Path, ca: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sa = tmp_path / "serviceaccount"
+    sa.mkdir()
+    (sa / "token").write_text("token-1")
+    (sa / "ca.crt").write_bytes(ca.cert_pem.bytes())
+    tokens: dict[str, Any] = {"token-1": None}
+    with trio.fail_after(20):
+        async with cluster(["pods"], tokens=tokens) as c:
+            host, port = c.server.url.removeprefix("https://").rsplit(":", 1)
+            monkeypatch.setenv("KUBERNETES_SERVICE_HOST", host)
+            monkeypatch.setenv("KUBERNETES_SERVICE_PORT", port)
+            c.server.create("pods", pod("p"))
+            source = create_source(
+                SourceSpec(resource=PODS, options={"in_cluster": True, "in_cluster_dir": str(sa)})
+            )
+            async with open_informer(PODS, source, backoff=fast_backoff()) as inf:
+                await inf.wait_synced(timeout=10)
+                await c.server.wait_watching("pods")
+                # kubelet rotates the token; the API server stops accepting the old one
+                (sa / "token").write_text("token-2")
+                tokens["token-2"] = None
+                del tokens["token-1"]
+                c.server.faults.watch_drop_after = 1  # the next event ends the watch: re-watch
+                c.server.create("pods", pod("q"))
+                c.server.create("pods", pod("r"))
+                await converge(inf, c.server)
+                assert inf.stats.last_error is None or "401" not in inf.stats.last_error
+            statuses = [r.status for r in c.server.requests if r.path.endswith("/pods")]
+    assert 401 in statuses  # the stale token was refused once, then the re-read one accepted
