@@ -92,7 +92,8 @@ def check_config(config: Config, registry: Registry) -> list[ConfigError]:
         at: list[Any] = ["informers", inf.index]
         resource: str | None = None
         try:
-            resource = registry.resource_type_name(inf.resource)
+            prefixed = _prefix_resource(inf.resource)
+            resource = prefixed.name if prefixed else registry.resource_type_name(inf.resource)
         except ConfigError as exc:
             err([*at, "resource"], str(exc))
         name = _informer_name(inf, resource or inf.resource)
@@ -108,6 +109,16 @@ def check_config(config: Config, registry: Registry) -> list[ConfigError]:
         for i, ref in enumerate(inf.handlers):
             _check_handler(registry, ref, resource, [*at, "handlers", i], err)
     return errors
+
+
+def _prefix_resource(name: str) -> ResourceType | None:
+    """An etcd key prefix (``resource: /apps/``) names its own resource type, as
+    ``--resource /apps/`` does on the command line (etcd has no schema to register)."""
+    if not name.startswith("/"):
+        return None
+    from informer_etcd import resource_for_prefix
+
+    return resource_for_prefix(name)
 
 
 def _check_source(config: Config, registry: Registry, inf: InformerConfig, err: Any) -> None:
@@ -216,7 +227,9 @@ def build_plan(
     handlers: dict[str, tuple[HandlerBinding, ...]] = {}
     for inf in config.informers:
         validate = config.validate_objects if inf.validate_objects is None else inf.validate_objects
-        resource: ResourceType = registry.resource_type(inf.resource, validate_objects=validate)
+        resource: ResourceType = _prefix_resource(inf.resource) or registry.resource_type(
+            inf.resource, validate_objects=validate
+        )
         source_name = inf.source if inf.source is not None else next(iter(config.sources))
         source = config.sources[source_name]
         name = _informer_name(inf, resource.name)
