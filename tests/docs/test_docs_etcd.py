@@ -1,0 +1,59 @@
+""" "Watching etcd", followed step by step against a real etcd: every script's output and every
+line ``informer-run`` prints is compared with what the page shows (the page's etcd listens on
+port 2379; this one on an ephemeral port, substituted back before comparing)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+from docs_procs import EXAMPLES, Process, command
+
+ETCD = EXAMPLES / "etcd"
+
+pytestmark = pytest.mark.skipif(shutil.which("etcd") is None, reason="etcd is not installed")
+
+
+@pytest.fixture(scope="module")
+def etcd_url() -> Iterator[str]:
+    from informer_etcd.testing import EtcdServer
+
+    with EtcdServer() as server:
+        yield server.url
+
+
+def script(name: str, url: str) -> str:
+    proc = subprocess.run(
+        [sys.executable, str(ETCD / name), url], capture_output=True, text=True, timeout=60, cwd=ETCD
+    )
+    assert proc.returncode == 0, f"{name}:\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout.replace(url.rsplit(":", 1)[1], "2379")
+
+
+def test_the_tutorial_end_to_end(etcd_url: str) -> None:
+    port = etcd_url.rsplit(":", 1)[1]
+    assert script("put_keys.py", etcd_url) == (ETCD / "put_keys.out").read_text()
+
+    shown = (ETCD / "watch.jsonl").read_text().splitlines()
+    page_command = "informer-run --source etcd://127.0.0.1:2379 --resource /config/ --output jsonl"
+    watcher = Process(command(page_command, **{"2379": port}))
+    try:
+        lines = watcher.wait_for(lambda ls: any('"SYNCED"' in line for line in ls))
+        assert [json.loads(line) for line in lines] == [json.loads(line) for line in shown[:4]]
+
+        assert script("change_keys.py", etcd_url) == (ETCD / "change_keys.out").read_text()
+        lines = watcher.wait_for(lambda ls: len(ls) >= len(shown))
+        assert [json.loads(line) for line in lines] == [json.loads(line) for line in shown]
+    finally:
+        assert watcher.stop() == 0, watcher.stderr
+    # the warning about the value that is not JSON, as the page shows it (minus the time)
+    warning = (ETCD / "watch.log").read_text().strip()
+    assert re.sub(r"^\S+ ", "", warning) in watcher.stderr
+
+    assert script("compaction.py", etcd_url) == (ETCD / "compaction.out").read_text()
+    assert script("read_config.py", etcd_url) == (ETCD / "read_config.out").read_text()
