@@ -129,7 +129,7 @@ def test_toml_is_read_too(tmp_path: Path, registry: Any) -> None:
     [
         (
             "informers:\n  - resource: w\n    namespce: x\n",
-            "{f}:2: informers[0]: Additional properties are not allowed ('namespce' was unexpected)",
+            "{f}:3: informers[0]: Additional properties are not allowed ('namespce' was unexpected)",
         ),
         (
             "informers:\n  - resource: w\n    page_size: 0\n",

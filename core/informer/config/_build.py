@@ -36,10 +36,14 @@ __all__ = ["ConfigPlan", "HandlerBinding", "build_plan", "check_config", "read_c
 
 
 def _error(
-    path: Path, lines: Mapping[tuple[Any, ...], int], parts: Iterable[Any], message: str
+    path: Path,
+    lines: Mapping[tuple[Any, ...], int],
+    parts: Iterable[Any],
+    message: str,
+    focus: Iterable[Any] | None = None,
 ) -> ConfigError:
     parts = list(parts)
-    line = nearest_line(dict(lines), parts)
+    line = nearest_line(dict(lines), list(focus) if focus is not None else parts)
     where = f"{path}:{line}" if line else f"{path}"
     json_path = format_path(parts)
     return ConfigError(f"{where}: {json_path}: {message}" if json_path else f"{where}: {message}")
@@ -63,7 +67,7 @@ def read_config(path: str | Path) -> Config:
             f"{parsed.path}: expected a mapping at the top level, got {type(parsed.data).__name__}"
         )
     errors = [
-        _error(parsed.path, parsed.lines, p.parts, p.message)
+        _error(parsed.path, parsed.lines, p.parts, p.message, p.focus)
         for p in schema_problems(validator_for("config"), parsed.data)
     ]
     _raise_all(errors)

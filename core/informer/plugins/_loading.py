@@ -127,17 +127,22 @@ def load_plugins(
 ) -> Registry:
     """Find, import, register and validate plugins; return the :class:`Registry`.
 
-    ``names``: load only these third-party plugins (entry-point names); ``None`` falls back
-    to ``$INFORMER_PLUGINS``, then to "all installed" when ``autoload`` (and
-    ``$INFORMER_DISABLE_PLUGIN_AUTOLOAD`` is not set). ``modules`` registers extra plugins
-    given as objects (``{"name": module}``), e.g. a plugin under test. ``builtins=False``
-    leaves out the plugins shipped in trio-informer (the ``core`` plugin always loads).
+    ``names``: load only these third-party plugins (entry-point names, a list or ``"a,b"``;
+    empty = none); ``None`` falls back to ``$INFORMER_PLUGINS``, then to "all installed" when
+    ``autoload`` (and ``$INFORMER_DISABLE_PLUGIN_AUTOLOAD`` is not set). ``modules``
+    registers extra plugins given as objects (``{"name": module}``), e.g. a plugin under
+    test. ``builtins=False`` leaves out the plugins shipped in trio-informer (the ``core``
+    plugin always loads). ``environ`` replaces ``os.environ`` (tests).
 
     Raises :class:`informer.PluginError` for a name that is not installed, and, with
     ``strict``, for any plugin problem at all (listing all of them).
     """
     env = os.environ if environ is None else environ
-    selected = parse_plugin_names(names) if names is not None else parse_plugin_names(env.get(PLUGINS_ENV))
+    # names=[] (or "") selects no third-party plugin at all; None defers to the environment.
+    if names is not None:
+        selected: list[str] | None = parse_plugin_names(names) or []
+    else:
+        selected = parse_plugin_names(env.get(PLUGINS_ENV))
     if _truthy(env.get(AUTOLOAD_ENV)):
         autoload = False
     modules = dict(modules or {})
@@ -157,7 +162,7 @@ def load_plugins(
     if builtins:
         order += builtin_names
     third_party = sorted(n for n in installed if n not in builtin_names)
-    if selected:
+    if selected is not None:
         order += [n for n in selected if n in installed and n not in order]
     elif autoload:
         order += third_party

@@ -75,11 +75,13 @@ def format_path(parts: Iterable[Any], prefix: str = "") -> str:
 class SchemaProblem:
     """One validation failure: where (``path`` parts) and why (``message``)."""
 
-    __slots__ = ("message", "parts")
+    __slots__ = ("focus", "message", "parts")
 
-    def __init__(self, parts: list[Any], message: str) -> None:
+    def __init__(self, parts: list[Any], message: str, focus: list[Any] | None = None) -> None:
         self.parts = parts
         self.message = message
+        #: where a reader should look (e.g. the unexpected key itself), for line numbers
+        self.focus = focus if focus is not None else parts
 
     def render(self, prefix: str = "") -> str:
         path = format_path(self.parts, prefix)
@@ -108,7 +110,14 @@ def schema_problems(validator: Draft202012Validator, instance: Any) -> list[Sche
     problems: list[SchemaProblem] = []
     for error in sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path]):
         shown = _deepest(error)
-        problems.append(SchemaProblem(list(shown.absolute_path), shown.message))
+        parts = list(shown.absolute_path)
+        focus = parts
+        if shown.validator == "additionalProperties" and isinstance(shown.instance, Mapping):
+            known = shown.schema.get("properties", {}) if isinstance(shown.schema, Mapping) else {}
+            extra = [k for k in shown.instance if k not in known]
+            if extra:
+                focus = [*parts, extra[0]]
+        problems.append(SchemaProblem(parts, shown.message, focus))
     return problems
 
 
