@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import sys
 
+import informer
 import trio
 from informer_etcd import EtcdClient, create_source, resource_for_prefix
-
-import informer
 
 
 async def main(url: str) -> None:

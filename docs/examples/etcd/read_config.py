@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import sys
 
+import informer
 import trio
 from informer_etcd import create_source, resource_for_prefix
-
-import informer
 
 
 async def main(url: str) -> None:
