@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 import pytest
 import trio
-from informer import ConfigError, DecodeError, ResourceType
+from informer import ConfigError, DecodeError, DescriptorError, ResourceType
 from informer._decoders import decode_json
 from informer._keys import drop_managed_fields, name_key, namespace_index
 from informer.plugins import describe_plugins, load_plugins
@@ -271,3 +271,21 @@ def test_built_in_plugins_come_through_entry_points() -> None:
             info.builtin and info.distribution == "trio-informer" and info.module == f"informer_{name}.plugin"
         )
         assert info.ok, info.errors
+
+
+def test_a_descriptor_no_plugin_contributed_is_checked_and_resolved_the_same_way(registry: Any) -> None:
+    derived = {
+        "name": "sprockets.example.com",
+        "kind": "Sprocket",
+        "group": "example.com",
+        "plural": "sprockets",
+    }
+    rt = registry.resource_type_from_descriptor({**derived, "indexers": ["widgets.by-colour"]})
+    assert rt.plugin == "informer-run" and list(rt.indexers) == ["namespace", "widgets.by-colour"]
+    assert rt.decoder is decode_json
+    with pytest.raises(DescriptorError) as caught:
+        registry.resource_type_from_descriptor({**derived, "key": "nme"}, plugin="discovery")
+    assert str(caught.value) == "discovery: resource_type.key: 'nme' is not one of ['name', 'namespace-name']"
+    with pytest.raises(DescriptorError) as caught:
+        registry.resource_type_from_descriptor({**derived, "namespaced": "no"})
+    assert str(caught.value) == "informer-run: resource_type.namespaced: 'no' is not of type 'boolean'"

@@ -334,13 +334,7 @@ class Registry:
         for c in list(self._by_kind["resource_types"].values()):
             if c.plugin != info.name:
                 continue
-            refs: list[tuple[str, str, Any]] = [
-                (field, kind, c.descriptor.get(field)) for field, kind in _REFERENCES
-            ]
-            refs += [
-                (f"indexers[{i}]", "indexers", n) for i, n in enumerate(c.descriptor.get("indexers") or ())
-            ]
-            for field, kind, value in refs:
+            for field, kind, value in self._references(c.descriptor):
                 if value is None or value in self._by_kind[kind]:
                     continue
                 known = sorted(self._by_kind[kind])
@@ -349,6 +343,15 @@ class Registry:
                 )
                 failed = True
         return failed
+
+    @staticmethod
+    def _references(descriptor: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
+        """``(field path, kind, name)`` of every name a resource type descriptor refers to."""
+        refs: list[tuple[str, str, Any]] = [
+            (field, kind, descriptor.get(field)) for field, kind in _REFERENCES
+        ]
+        refs += [(f"indexers[{i}]", "indexers", n) for i, n in enumerate(descriptor.get("indexers") or ())]
+        return refs
 
     def _index_resource_names(self) -> None:
         aliases: dict[str, list[str]] = {}
@@ -449,11 +452,35 @@ class Registry:
         if cached is not None:
             return cached
         c = self._by_kind["resource_types"][canonical]
-        d = c.descriptor
+        resolved = self._build_resource_type(c.descriptor, c.plugin, validate_objects)
+        self._resolved[(canonical, validate_objects)] = resolved
+        return resolved
+
+    def resource_type_from_descriptor(
+        self, descriptor: Mapping[str, Any], *, plugin: str = "informer-run", validate_objects: bool = False
+    ) -> ResourceType:
+        """Resolve a resource type descriptor no plugin contributed (one derived from a
+        command-line name, or found by a server's discovery) exactly as a plugin's would be:
+        checked against ``resource_type.schema.json`` and against the registry's names.
+
+        Raises :class:`informer.DescriptorError` naming ``plugin`` and the path at fault.
+        """
+        problems = schema_problems(validator_for("resource_types"), dict(descriptor))
+        if problems:
+            shown = "; ".join(p.render("resource_type") for p in problems)
+            raise DescriptorError(plugin, "", shown)
+        for field, kind, value in self._references(descriptor):
+            if value is not None and value not in self._by_kind[kind]:
+                known = sorted(self._by_kind[kind])
+                raise DescriptorError(plugin, f"resource_type.{field}", f"{value!r} is not one of {known!r}")
+        return self._build_resource_type(descriptor, plugin, validate_objects)
+
+    def _build_resource_type(self, d: Mapping[str, Any], plugin: str, validate_objects: bool) -> ResourceType:
+        name = str(d["name"])
         decoder: Callable[[Any], Any] = self.decoder(d.get("decoder") or "json")
         schema = d.get("object_schema")
         if validate_objects and schema:
-            decoder = _schema_checked(decoder, schema, canonical)
+            decoder = _schema_checked(decoder, schema, name)
         key: KeyFunc | None = self.key_function(d["key"]) if d.get("key") else None
         namespaced = bool(d.get("namespaced", True))
         indexers: dict[str, Indexer] = {}
@@ -461,8 +488,8 @@ class Registry:
             indexers["namespace"] = self.indexer("namespace")
         for index_name in d.get("indexers") or ():
             indexers[index_name] = self.indexer(index_name)
-        resolved = ResourceType(
-            name=canonical,
+        return ResourceType(
+            name=name,
             kind=str(d.get("kind") or ""),
             group=str(d.get("group") or ""),
             version=str(d.get("version") or "v1"),
@@ -475,11 +502,9 @@ class Registry:
             transform=self.transform(d["transform"]) if d.get("transform") else None,
             resync_seconds=float(d.get("resync_seconds") or 0),
             object_schema=schema,
-            plugin=c.plugin,
-            description=c.description,
+            plugin=plugin,
+            description=str(d.get("description") or ""),
         )
-        self._resolved[(canonical, validate_objects)] = resolved
-        return resolved
 
     def decoder(self, name: str) -> Callable[[Any], Any]:
         target: Callable[[Any], Any] = self.get("decoders", name).target
