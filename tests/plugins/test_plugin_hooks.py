@@ -124,3 +124,11 @@ def test_strict_loading_raises_every_problem(make_plugin: Any, load: Any) -> Non
     assert "2 plugin problems" in message
     assert "typo: unknown hook 'informer_resource_type'" in message
     assert "raising: informer_sources() raised ZeroDivisionError" in message
+
+
+def test_a_hook_calling_sys_exit_does_not_end_the_host(make_plugin: Any, load: Any) -> None:
+    def leave() -> list[dict[str, Any]]:
+        raise SystemExit(3)
+
+    registry = load(make_plugin("quitter", informer_resource_types=leave))
+    assert [str(e) for e in registry.errors] == ["quitter: informer_resource_types() raised SystemExit: 3"]

@@ -46,7 +46,7 @@ def resolve_code_reference(ref: Any) -> Any:
         raise CodeReferenceError(f"{ref!r} is not a code reference of the form 'module:attribute'")
     try:
         obj: Any = importlib.import_module(module_name)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # a plugin module must not end the host
         raise CodeReferenceError(
             f"cannot import module {module_name!r} of {ref!r}: {type(exc).__name__}: {exc}"
         ) from exc

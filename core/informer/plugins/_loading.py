@@ -13,8 +13,8 @@ Which plugins load (the same rules as pytest's, where they make sense):
 A name that is not installed is a usage error (:class:`informer.PluginError` raised at once,
 with a suggestion). A plugin that cannot be imported, registered or validated is recorded
 with its reason and the others still load; ``strict=True`` raises instead, listing every
-problem. Importing is guarded with ``except Exception``: a plugin module that raises at
-import time, even ``SystemExit``, must not take down the host.
+problem. Importing is guarded against any exception but ``KeyboardInterrupt``: a plugin
+module that raises at import time, even ``SystemExit``, must not take down the host.
 """
 
 from __future__ import annotations

@@ -247,7 +247,7 @@ class Registry:
             hook = f"informer_{kind}"
             try:
                 result = self._hooks.contributions(kind, info.name)
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:
                 error = PluginError(info.name, f"{hook}() raised {type(exc).__name__}: {exc}")
                 error.__cause__ = exc
                 info.fail(error)
