@@ -128,7 +128,11 @@ def _server_resources(resources: Iterable[Any]) -> list[Any]:
             out.append(ServerResource.parse(r))
         else:
             out.append(r)
-    return out
+    # one collection per URL path: the first resource type claiming it wins
+    unique: dict[tuple[str, str, str], Any] = {}
+    for r in out:
+        unique.setdefault((r.group, r.version, r.plural), r)
+    return list(unique.values())
 
 
 def _resolve(resources: Iterable[Any], registry: Registry | None) -> list[Any]:
@@ -139,7 +143,11 @@ def _resolve(resources: Iterable[Any], registry: Registry | None) -> list[Any]:
             out.append(registry.resource_type(r))
         else:
             out.append(r)
-    return out
+    # one collection per URL path: the first resource type claiming it wins
+    unique: dict[tuple[str, str, str], Any] = {}
+    for r in out:
+        unique.setdefault((r.group, r.version, r.plural), r)
+    return list(unique.values())
 
 
 @asynccontextmanager
