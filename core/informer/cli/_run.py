@@ -1,0 +1,285 @@
+"""The main job of ``informer-run``: start informers, show them, serve their metrics, stop cleanly.
+
+Shape of a run (one trio nursery tree, nothing else)::
+
+    run_main
+    ├── signals            first SIGINT/SIGTERM sets `stop`, a second one cancels at once
+    ├── embedded server    only for the no-argument default: demo world + churn
+    └── InformerManager    one informer per spec (CORE), and beside it:
+        ├── startup guard  fails the run if an informer cannot sync (exit 1) or its resource
+        │                  does not exist (exit 2)
+        ├── live view / progress log
+        ├── metrics, health, readiness and /debug/cache (``--metrics-port``)
+        ├── jsonl SYNCED markers (``--output jsonl``)
+        └── config watcher (``--watch-config``)
+
+On ``stop``: handlers get ``--drain-timeout`` seconds to empty their buffers, the snapshot is
+written (``--snapshot``), every task is cancelled, and one summary line is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from contextlib import AsyncExitStack
+from functools import partial
+from typing import Any
+
+import trio
+
+from .._exceptions import ResourceNotFound, SyncTimeout
+from .._observe import JsonlHandler, JsonlOutput, ObserveApp, serve_observe, write_snapshot
+from ._args import EXIT_OK, UsageError
+from ._plan import load_registry, plan_run
+from ._signals import watch_signals
+from ._view import Dashboard, EventLog, ProgressLog, run_live, summary_line
+
+__all__ = ["Runtime", "run_main"]
+
+log = logging.getLogger("informer.cli")
+
+
+class Runtime:
+    """The running set of informers and what the CLI attached to each.
+
+    Owns no tasks itself: starting and stopping go through the manager, and the per-informer
+    helpers (the jsonl SYNCED marker) run in the nursery it is given.
+    """
+
+    def __init__(
+        self,
+        manager: Any,
+        nursery: trio.Nursery,
+        *,
+        jsonl: JsonlOutput | None,
+        events: EventLog | None,
+        handlers: Mapping[str, list[tuple[str, Any]]] | None = None,
+        drain_timeout: float | None = None,
+    ) -> None:
+        self.manager = manager
+        self.drain_timeout = drain_timeout
+        #: handlers from the plan (config file), by informer name
+        self.plan_handlers: Mapping[str, list[tuple[str, Any]]] = handlers or {}
+        self._nursery = nursery
+        self._jsonl = jsonl
+        self._events = events
+        #: configured specs by informer name (the ones that should be running)
+        self.specs: dict[str, Any] = {}
+        #: what the CLI attached: informer name -> [(handler name, registration)]
+        self.registrations: dict[str, list[tuple[str, Any]]] = {}
+        self._scopes: dict[str, trio.CancelScope] = {}
+        self._frozen: dict[str, Any] | None = None
+
+    @property
+    def informers(self) -> Mapping[str, Any]:
+        if self._frozen is not None:
+            return self._frozen
+        return self.manager.informers  # type: ignore[no-any-return]
+
+    def freeze(self) -> dict[str, Any]:
+        """From now on, report the informers running at this moment (whose stores stay
+        readable after they stop): what the snapshot, the last frame and the summary show."""
+        self._frozen = dict(self.manager.informers)
+        return self._frozen
+
+    def handlers_of(self, inf: Any) -> list[tuple[str, Any]]:
+        """Every handler registration of ``inf``: the core's list if it keeps one, else ours."""
+        regs = getattr(inf, "handlers", None)
+        if regs is not None:
+            return [(r.name, r) for r in regs]
+        return list(self.registrations.get(inf.name, ()))
+
+    def source_of(self, name: str) -> str:
+        inf = self.informers.get(name)
+        source = getattr(inf, "source", None)
+        description = getattr(source, "description", None)
+        if description:
+            # Sources describe themselves as "URL resource"; the resource has its own column.
+            return (
+                str(description).removesuffix(f" {inf.resource.name}")
+                if inf is not None
+                else str(description)
+            )
+        spec = self.specs.get(name)
+        options = getattr(spec, "source_options", None) or {}
+        return str(options.get("url") or options.get("endpoints") or getattr(spec, "source", "") or "")
+
+    async def start(self, spec: Any) -> Any:
+        inf = await self.manager.start(spec)
+        self.specs[spec.name] = spec
+        regs: list[tuple[str, Any]] = []
+        if self._jsonl is not None:
+            writer = JsonlHandler(self._jsonl, spec.name)
+            reg = inf.add_handler(writer, name="jsonl")
+            regs.append(("jsonl", reg))
+            scope = trio.CancelScope()
+            self._scopes[spec.name] = scope
+            self._nursery.start_soon(self._mark_synced, inf, writer, reg, scope)
+        if self._events is not None:
+            reg = inf.add_handler(self._events.handler(spec.name), name="live-view")
+            regs.append(("live-view", reg))
+        for handler_name, handler in self.plan_handlers.get(spec.name, ()):
+            regs.append((handler_name, inf.add_handler(handler, name=handler_name)))
+        self.registrations[spec.name] = regs
+        return inf
+
+    async def _mark_synced(self, inf: Any, writer: JsonlHandler, reg: Any, scope: trio.CancelScope) -> None:
+        # The marker goes after the last initial ADDED line: wait for the informer's sync,
+        # then for this handler to have written every initial notification.
+        with scope:
+            await inf.wait_synced(timeout=None)
+            # The registration has no event for "initial notifications handled"; poll it.
+            while not reg.synced:  # noqa: ASYNC110
+                await trio.sleep(0.01)
+            writer.synced()
+
+    async def stop(self, name: str) -> None:
+        self.specs.pop(name, None)
+        self.registrations.pop(name, None)
+        scope = self._scopes.pop(name, None)
+        if scope is not None:
+            scope.cancel()
+        if name in self.informers:
+            await self.manager.stop(name, drain_timeout=self.drain_timeout)
+
+    async def apply(
+        self, specs: Iterable[Any], handlers: Mapping[str, list[tuple[str, Any]]]
+    ) -> tuple[list[str], list[str], list[str]]:
+        """Make the running set match ``specs`` (and their ``handlers``); returns the names
+        (started, stopped, restarted).
+
+        Only informers whose spec or handlers changed are touched: an unchanged entry keeps
+        its cache, its watch and its handlers.
+        """
+        wanted = {s.name: s for s in specs}
+        old_handlers = self.plan_handlers
+
+        def changed(name: str) -> bool:
+            if self.specs[name] != wanted[name]:
+                return True
+            before = [(n, id(h)) for n, h in old_handlers.get(name, ())]
+            return before != [(n, id(h)) for n, h in handlers.get(name, ())]
+
+        stopped = [n for n in self.specs if n not in wanted]
+        restarted = [n for n in wanted if n in self.specs and changed(n)]
+        started = [n for n in wanted if n not in self.specs]
+        for name in stopped + restarted:
+            await self.stop(name)
+        self.plan_handlers = handlers
+        for name in restarted + started:
+            await self.start(wanted[name])
+        return started, stopped, restarted
+
+
+async def _startup_guard(rt: Runtime, limit: float) -> None:
+    """Fail the run if an informer cannot sync: its resource does not exist (exit 2), or it
+    has not synced within ``limit`` seconds (exit 1, saying why)."""
+    started = time.monotonic()
+    while True:
+        informers = dict(rt.informers)
+        for name, inf in informers.items():
+            # The informer describes its last error as text; the exception itself tells a
+            # missing resource (a usage error) from a transient failure.
+            err = getattr(inf, "_last_exc", None)
+            if isinstance(err, ResourceNotFound) and not inf.synced:
+                raise ResourceNotFound(f"{name}: unknown resource at {rt.source_of(name)}: {err}", status=404)
+        if informers and all(inf.synced for inf in informers.values()):
+            log.info("%d informers synced in %.2fs", len(informers), time.monotonic() - started)
+            return
+        if limit and time.monotonic() - started > limit:
+            waiting = [
+                f"{n} ({inf.stats.last_error or 'no error reported'})"
+                for n, inf in informers.items()
+                if not inf.synced
+            ]
+            raise SyncTimeout(f"not synced after {limit:g}s (--sync-timeout): {'; '.join(waiting)}")
+        await trio.sleep(0.05)
+
+
+async def _progress(progress: ProgressLog, rt: Runtime) -> None:
+    while True:
+        progress.tick(rt.informers)
+        await trio.sleep(0.25)
+
+
+def _output_mode(args: argparse.Namespace) -> str:
+    tty = sys.stdout.isatty()
+    if args.output == "auto":
+        return "live" if tty else "log"
+    if args.output == "live" and not tty:
+        log.warning("--output live: stdout is not a terminal, logging instead")
+        return "log"
+    return str(args.output)
+
+
+async def run_main(args: argparse.Namespace) -> int:
+    from .._manager import open_manager
+
+    if args.watch_config and not args.config:
+        raise UsageError("--watch-config needs --config FILE")
+    if args.config and (args.source or args.resource):
+        raise UsageError("--config cannot be combined with --source/--resource")
+    mode = _output_mode(args)
+    if mode == "live" and args.log_level is None:
+        # The view shows what the info lines would say; keep the terminal for it.
+        logging.getLogger("informer").setLevel(logging.WARNING)
+    registry = load_registry(args)
+    began = time.monotonic()
+    stop = trio.Event()
+    jsonl = JsonlOutput(sys.stdout.buffer) if mode == "jsonl" else None
+    events = EventLog(args.events) if mode == "live" else None
+
+    async with trio.open_nursery() as root:
+        await root.start(watch_signals, stop, root.cancel_scope)
+        async with AsyncExitStack() as stack:
+            plan = await plan_run(args, registry, stack)
+            manager = await stack.enter_async_context(open_manager())
+            await stack.enter_async_context(registry.lifecycle(manager))
+            async with trio.open_nursery() as nursery:
+                rt = Runtime(
+                    manager,
+                    nursery,
+                    jsonl=jsonl,
+                    events=events,
+                    handlers=plan.handlers,
+                    drain_timeout=args.drain_timeout,
+                )
+                nursery.start_soon(_progress, ProgressLog(), rt)
+                if args.metrics_port is not None:
+                    app = ObserveApp(lambda: rt.informers, expected=lambda: rt.specs, handlers=rt.handlers_of)
+                    serve = partial(serve_observe, app, host=args.metrics_host, port=args.metrics_port)
+                    url = await nursery.start(serve)
+                    log.info("metrics on %s/metrics (also /healthz, /readyz, /debug/cache)", url)
+                for spec in plan.specs:
+                    await rt.start(spec)
+                nursery.start_soon(_startup_guard, rt, args.sync_timeout)
+                if mode == "live":
+                    from rich.console import Console
+
+                    dashboard = Dashboard(
+                        lambda: rt.informers,
+                        sources=rt.source_of,
+                        handlers=rt.handlers_of,
+                        events=events or EventLog(),
+                        title=plan.title,
+                    )
+                    nursery.start_soon(run_live, dashboard, Console(file=sys.stdout))
+                if plan.watch is not None:
+                    nursery.start_soon(plan.watch, rt)
+                await stop.wait()
+                # Stop watching, give handlers --drain-timeout to finish what they hold, and
+                # keep the caches (a stopped informer's store stays readable) for the snapshot.
+                at_exit = rt.freeze()
+                with trio.CancelScope(shield=True):
+                    await manager.aclose(drain_timeout=args.drain_timeout)
+                if args.snapshot:
+                    path = write_snapshot(args.snapshot, at_exit)
+                    log.info("snapshot of %d caches written to %s", len(at_exit), path)
+                summary = summary_line(at_exit, time.monotonic() - began)
+                nursery.cancel_scope.cancel()
+        root.cancel_scope.cancel()
+    print(summary, file=sys.stderr, flush=True)
+    return EXIT_OK
