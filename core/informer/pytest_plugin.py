@@ -143,11 +143,7 @@ def _resolve(resources: Iterable[Any], registry: Registry | None) -> list[Any]:
             out.append(registry.resource_type(r))
         else:
             out.append(r)
-    # one collection per URL path: the first resource type claiming it wins
-    unique: dict[tuple[str, str, str], Any] = {}
-    for r in out:
-        unique.setdefault((r.group, r.version, r.plural), r)
-    return list(unique.values())
+    return out
 
 
 @asynccontextmanager
