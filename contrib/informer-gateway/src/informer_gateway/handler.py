@@ -18,13 +18,17 @@ Options (all optional; see :data:`OPTIONS_SCHEMA`):
     rename) after every change, so a reader never sees half a table.
 ``print``
     ``true``: print the table as text to stderr after every change.
+``min_interval``
+    At most one publication per this many seconds (default 0: one per burst of events);
+    the last change is always published.
 ``listen``
     ``"HOST:PORT"``: serve the table over HTTP (``GET /`` the JSON, ``GET /match?path=/x``
     the entry serving ``/x``); see :mod:`informer_gateway.serve`.
 
 A change that leaves the table as it was (a new resourceVersion of an unchanged route, a
 service nobody routes to losing an endpoint) publishes nothing: ``generation`` counts
-*table* changes, so a watcher of the file sees only real ones. Events of other types of
+*table* changes, so a watcher of the file sees only real ones. A burst of changes is
+published once (see :class:`RoutingTableHandler`). Events of other types of
 object are refused loudly (the registry refuses a config attaching the handler elsewhere;
 this is the last line of defence) and counted as handler errors by the informer.
 """
@@ -37,12 +41,16 @@ import os
 import sys
 import tempfile
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
+import trio
 from informer import converter
 
+from ._runtime import start_when_running
 from .model import Route, Service
+from .serve import serve_table
 from .table import RoutingTable
 
 __all__ = ["OPTIONS_SCHEMA", "RoutingTableHandler", "create_handler", "write_json_atomically"]
@@ -56,6 +64,11 @@ OPTIONS_SCHEMA: dict[str, Any] = {
     "properties": {
         "json_file": {"type": "string", "minLength": 1, "description": "write the table here on change"},
         "print": {"type": "boolean", "description": "print the table to stderr on change"},
+        "min_interval": {
+            "type": "number",
+            "minimum": 0,
+            "description": "at most one publication (file write, print) per this many seconds",
+        },
         "listen": {
             "type": "string",
             "pattern": r"^[^:\s]*:[0-9]{1,5}$",
@@ -105,6 +118,13 @@ class RoutingTableHandler:
         routes_informer.add_handler(handler)
         services_informer.add_handler(handler)
         handler.table.match("/catalog/items/42")
+
+    Publishing (``json_file``, ``print``) costs a pass over the whole table, so it is
+    *coalesced* when the handler runs under a manager: an event marks the table dirty and
+    wakes a publisher task, which writes once for however many events arrived meanwhile
+    (an informer delivers a burst to a handler back to back before yielding) and then waits
+    ``min_interval`` seconds before it may write again. The last change is always
+    published, also at shutdown. Driven by hand (no manager running), it publishes at once.
     """
 
     def __init__(
@@ -113,54 +133,86 @@ class RoutingTableHandler:
         json_file: Path | None = None,
         print_to: TextIO | None = None,
         listen: str | None = None,
+        min_interval: float = 0.0,
     ) -> None:
         self.table = RoutingTable()
         self.json_file = json_file
         self.print_to = print_to
         self.listen = listen
+        self.min_interval = min_interval
         #: where the table is served once the HTTP endpoint is up (``listen`` given), else None
         self.url: str | None = None
-        #: number of published table changes (0 = nothing published yet)
-        self.generation = 0
-        self._published: dict[str, Any] | None = None
+        #: ``table.version`` last written to the sinks (0 = nothing published yet)
+        self.published_version = 0
+        self._wake: trio.Event | None = None  # set while a publisher task runs
+
+    @property
+    def generation(self) -> int:
+        """Number of table changes so far (the ``generation`` of the published document)."""
+        return self.table.version
 
     # -- the informer handler interface --------------------------------------------------
 
     def on_add(self, obj: Any, initial: bool) -> None:
-        self.table.apply(_typed(obj))
-        self._publish()
+        if self.table.apply(_typed(obj)):
+            self._changed()
 
     def on_update(self, old: Any, new: Any) -> None:
-        self.table.apply(_typed(new))
-        self._publish()
+        if self.table.apply(_typed(new)):
+            self._changed()
 
     def on_delete(self, obj: Any) -> None:
-        self.table.remove(_typed(obj))
-        self._publish()
+        if self.table.remove(_typed(obj)):
+            self._changed()
 
     # -- publishing ----------------------------------------------------------------------
 
+    @property
+    def has_sinks(self) -> bool:
+        return self.json_file is not None or self.print_to is not None
+
     def document(self) -> dict[str, Any]:
         """The published form of the table: ``{"generation", "routes", "counts"}``."""
-        return {"generation": self.generation, **self.table.to_json()}
+        return {"generation": self.table.version, **self.table.to_json()}
 
-    def _publish(self) -> None:
-        current = self.table.to_json()
-        if current == self._published:
-            return
-        self._published = current
-        self.generation += 1
+    def _changed(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+        elif self.has_sinks:
+            self.publish()
+
+    def publish(self) -> bool:
+        """Write the table to the sinks now if it changed since the last write; true if written."""
+        if self.published_version == self.table.version or not self.has_sinks:
+            return False
         document = self.document()
+        self.published_version = self.table.version
         log.debug(
             "routing table generation %d: %d prefixes, %d backends",
-            self.generation,
-            current["counts"]["prefixes"],
-            current["counts"]["backends"],
+            document["generation"],
+            document["counts"]["prefixes"],
+            document["counts"]["backends"],
         )
         if self.json_file is not None:
             write_json_atomically(self.json_file, document)
         if self.print_to is not None:
             print(render_text(document), file=self.print_to, flush=True)
+        return True
+
+    async def run_publisher(self) -> None:
+        """Publish coalesced changes until cancelled (see the class docs); then the last one."""
+        try:
+            while True:
+                # Reset, then publish: publish() has no checkpoint, so no change can slip in
+                # between; a change from now on sets the new event.
+                self._wake = trio.Event()
+                if self.publish() and self.min_interval:
+                    await trio.sleep(self.min_interval)
+                await self._wake.wait()
+        finally:
+            self._wake = None
+            # Shutdown: the informers have stopped feeding us; make the last state durable.
+            self.publish()
 
 
 _KINDS: dict[str, type[Route] | type[Service]] = {"Route": Route, "Service": Service}
@@ -187,9 +239,10 @@ def create_handler(options: Mapping[str, Any]) -> RoutingTableHandler:
         json_file=Path(json_file) if json_file else None,
         print_to=sys.stderr if options.get("print") else None,
         listen=options.get("listen"),
+        min_interval=float(options.get("min_interval", 0.0)),
     )
+    if handler.has_sinks:
+        start_when_running(handler.run_publisher)
     if handler.listen:
-        from .serve import serve_when_running
-
-        serve_when_running(handler)
+        start_when_running(partial(serve_table, handler))
     return handler

@@ -8,7 +8,7 @@ Contributes, as data (each descriptor is validated by trio-informer before anyth
 * decoders ``gateway.service`` and ``gateway.route`` (cattrs, into those attrs classes);
 * indexer ``gateway.routes-by-service``;
 * handler ``gateway.routing-table`` (see :mod:`informer_gateway.handler`);
-* a start-up hook that serves the routing tables asked to be served over HTTP.
+* a start-up hook running the routing tables' publishers and HTTP endpoints.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 
 from informer.plugins import hookimpl
 
+from ._runtime import running
 from .handler import OPTIONS_SCHEMA
-from .serve import serving
 
 __all__ = [
     "informer_decoders",
@@ -85,6 +85,6 @@ def informer_handlers() -> list[dict[str, Any]]:
 
 @hookimpl
 def informer_startup(manager: Any) -> Any:
-    # The HTTP endpoints of routing tables with a "listen" option run for the life of the
-    # manager, in a nursery this context manager owns.
-    return serving()
+    # The routing tables' publishers and HTTP endpoints run for the life of the manager, in a
+    # nursery this context manager owns (see informer_gateway._runtime).
+    return running()

@@ -9,62 +9,33 @@ Endpoints (JSON answers, ``Connection: close``)::
 Deliberately tiny — one request per connection, GET only, requests capped at 8 KiB — it is
 a debugging window onto the table, not the gateway's data plane.
 
-How it gets a task to run in: handlers are plain objects made by a factory, with no nursery
-of their own. The plugin's ``informer_startup`` hook returns :func:`serving`, an async
-context manager trio-informer enters for the life of its manager; it opens a nursery and
-serves every handler that asked to be served, whether it was created before the manager
-started or later (a reconfiguration). A handler created outside any manager (a unit test
-driving it by hand) is served by entering :func:`serving` yourself.
+It runs as a task in the nursery of :mod:`informer_gateway._runtime` (the manager's life);
+a handler driven by hand is served by entering :func:`informer_gateway.serve.serving`
+(the same context manager) yourself.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 import trio
 
+from ._runtime import running
+
 if TYPE_CHECKING:
     from .handler import RoutingTableHandler
 
-__all__ = ["serve_table", "serve_when_running", "serving"]
+__all__ = ["serve_table", "serving"]
 
 log = logging.getLogger("informer_gateway")
 
 _MAX_REQUEST = 8192
 
-# Handlers waiting for a nursery, and the nursery of the running manager if any. Plain module
-# state: there is one informer manager per process, and this is only ever touched from its
-# trio thread.
-_pending: list[RoutingTableHandler] = []
-_nursery: trio.Nursery | None = None
-
-
-def serve_when_running(handler: RoutingTableHandler) -> None:
-    """Serve ``handler`` now if :func:`serving` is active, else as soon as it is."""
-    if _nursery is not None:
-        _nursery.start_soon(serve_table, handler)
-    else:
-        _pending.append(handler)
-
-
-@asynccontextmanager
-async def serving() -> AsyncIterator[None]:
-    """Run the HTTP endpoints of every handler with a ``listen`` option while inside."""
-    global _nursery
-    async with trio.open_nursery() as nursery:
-        _nursery = nursery
-        try:
-            while _pending:
-                nursery.start_soon(serve_table, _pending.pop(0))
-            yield
-        finally:
-            _nursery = None
-            nursery.cancel_scope.cancel()
+#: enter to run the HTTP endpoints (and publishers) of the handlers made so far and later
+serving = running
 
 
 def _split_listen(listen: str) -> tuple[str, int]:

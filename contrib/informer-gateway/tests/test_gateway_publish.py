@@ -1,0 +1,57 @@
+"""Publishing under a manager: bursts are coalesced into one write, the last state always lands."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import trio
+from informer_gateway import Endpoint, ObjectMeta, Route, RouteSpec, Service, ServiceSpec, create_handler
+from informer_gateway._runtime import running
+
+
+def svc(i: int, ready: bool = True) -> Service:
+    return Service(
+        metadata=ObjectMeta(name=f"s{i}", namespace="a"),
+        spec=ServiceSpec(endpoints=(Endpoint(address=f"10.0.0.{i % 250}", port=80, ready=ready),)),
+    )
+
+
+def route(i: int) -> Route:
+    return Route(
+        metadata=ObjectMeta(name=f"r{i}", namespace="a"),
+        spec=RouteSpec(path_prefix=f"/p{i}", service=f"s{i}"),
+    )
+
+
+def table(path: Path) -> dict[str, object]:
+    return json.loads(path.read_text())  # type: ignore[no-any-return]
+
+
+async def test_a_burst_is_published_once_and_shutdown_flushes(tmp_path: Path) -> None:
+    out = tmp_path / "table.json"
+    printed = io.StringIO()
+    handler = create_handler({"json_file": str(out), "min_interval": 0.2})
+    handler.print_to = printed
+    with trio.fail_after(10):
+        async with running():
+            await trio.sleep(0.05)  # publisher started: nothing to publish yet
+            assert not out.exists()
+            for i in range(300):  # one burst, no checkpoint in between (as an informer delivers)
+                handler.on_add(svc(i), True)
+                handler.on_add(route(i), True)
+            await trio.sleep(0.05)
+            assert printed.getvalue().count("routing table (generation") == 1
+            assert len(table(out)["routes"]) == 300  # type: ignore[arg-type]
+            # Within min_interval, changes wait ...
+            handler.on_update(svc(1), svc(1, ready=False))
+            await trio.sleep(0.01)
+            assert table(out)["generation"] == handler.generation - 1
+            # ... and are published when it has passed.
+            await trio.sleep(0.4)
+            assert table(out)["generation"] == handler.generation
+            handler.on_delete(route(2))  # changed right before shutdown
+    final = table(out)
+    assert final["generation"] == handler.generation and "/p2" not in final["routes"]  # type: ignore[operator]
+    assert printed.getvalue().count("routing table (generation") == 3
