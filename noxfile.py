@@ -13,7 +13,7 @@ GATEWAY = "./contrib/informer-gateway"
 @nox.session
 def tests(session: nox.Session) -> None:
     """The test suite (the same command README.md and .ci/run use)."""
-    session.install("-e", ".[test]", "-e", GATEWAY)
+    session.install("-e", ".[test,docs]", "-e", GATEWAY)
     session.run("python", "-m", "pytest", *session.posargs)
 
 
