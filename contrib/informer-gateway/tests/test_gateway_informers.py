@@ -72,10 +72,7 @@ async def test_routing_table_follows_the_server(informer_server: Any, informer_i
         assert backends("/catalog/other") == ("10.0.0.1:8080",)
 
         informer_server.delete(ROUTES, "shop/catalog")
-        await until(
-            lambda: table.match("/catalog/x") is not None and table.match("/catalog/x").route == "shop/root",
-            "fallback",
-        )  # type: ignore[union-attr]
+        await until(lambda: getattr(table.match("/catalog/x"), "route", None) == "shop/root", "fallback")
         assert handler.generation >= 4
         # The handler saw a consistent history: its table equals one built from the caches.
         from informer_gateway import RoutingTable

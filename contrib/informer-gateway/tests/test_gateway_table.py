@@ -91,7 +91,11 @@ def test_changes_and_deletes_are_followed() -> None:
 
 
 def test_conflicting_prefixes_resolve_deterministically() -> None:
-    objs = [svc("a", "s", ("10.0.0.1", True)), route("b", "z", "/x", "s"), route("a", "y", "/x/", "s")]
+    objs: list[Route | Service] = [
+        svc("a", "s", ("10.0.0.1", True)),
+        route("b", "z", "/x", "s"),
+        route("a", "y", "/x/", "s"),
+    ]
     for order in (objs, list(reversed(objs))):
         entry = RoutingTable(order).entries()["/x"]
         assert entry.route == "a/y" and entry.shadowed == ("b/z",)
