@@ -57,6 +57,13 @@ OPTIONS_SCHEMA: dict[str, Any] = {
             "etcd 3.4 fragments slowly, about 4x fewer events/s on a replay; without it a replay may "
             "arrive as one line of many megabytes, which the source reads fine).",
         },
+        "keepalive_seconds": {
+            "type": "number",
+            "minimum": 0,
+            "description": "A watch silent this long is re-created from its revision (default 60; "
+            "0 = never). An idle etcd watch sends nothing at all, so this is how a quiet prefix proves "
+            "its link is alive before the informer's idle timeout gives up on it.",
+        },
         "timeout": {
             "type": "number",
             "exclusiveMinimum": 0,
@@ -105,6 +112,7 @@ class EtcdOptions:
     page_size: int | None = None
     timeout: float = 30.0
     fragment: bool = False
+    keepalive_seconds: float = 60.0
 
     @classmethod
     def parse(cls, options: Mapping[str, Any]) -> EtcdOptions:
@@ -150,12 +158,18 @@ class EtcdOptions:
         timeout = options.get("timeout", 30.0)
         if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
             raise ConfigError(f"etcd source: option 'timeout' must be a positive number, not {timeout!r}")
+        keepalive = options.get("keepalive_seconds", 60.0)
+        if not isinstance(keepalive, int | float) or isinstance(keepalive, bool) or keepalive < 0:
+            raise ConfigError(
+                f"etcd source: option 'keepalive_seconds' must be a number >= 0, not {keepalive!r}"
+            )
         fragment = options.get("fragment", False)
         if not isinstance(fragment, bool):
             raise ConfigError(f"etcd source: option 'fragment' must be true or false, not {fragment!r}")
         return cls(
             endpoints=tuple(endpoints),
             fragment=fragment,
+            keepalive_seconds=float(keepalive),
             ca_file=text("ca_file"),
             cert_file=cert_file,
             key_file=key_file,

@@ -38,7 +38,7 @@ import binascii
 import logging
 import math
 from collections.abc import AsyncGenerator, AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import httpx
@@ -212,42 +212,66 @@ class EtcdSource:
             after = int(resource_version)
         except ValueError:
             raise Expired(f"etcd source: {resource_version!r} is not an etcd revision; relisting") from None
-        body = {
+        deadline = trio.current_time() + timeout_seconds if timeout_seconds else math.inf
+        streams = _Streams(self.connection)
+        try:
+            await streams.open(self._watch_body(after + 1))
+            events = self._events(streams, str(after), deadline)
+            try:
+                yield events
+            finally:
+                await events.aclose()
+        finally:
+            await streams.aclose()
+
+    def _watch_body(self, start_revision: int) -> dict[str, Any]:
+        return {
             "create_request": {
                 "key": self._key_b64,
                 "range_end": self._range_end_b64,
-                "start_revision": after + 1,
+                "start_revision": start_revision,
                 "prev_kv": True,
                 "progress_notify": True,
                 "fragment": self.connection.options.fragment,
             }
         }
-        deadline = trio.current_time() + timeout_seconds if timeout_seconds else math.inf
-        async with self.connection.stream("/v3/watch", body) as (url, response):
-            events = self._events(url, response, str(after), deadline)
-            try:
-                yield events
-            finally:
-                await events.aclose()
 
     async def _events(
-        self, url: str, response: httpx.Response, last_rv: str, deadline: float
+        self, streams: _Streams, last_rv: str, deadline: float
     ) -> AsyncGenerator[WatchEvent, None]:
-        reader = LineReader(response.aiter_raw())
+        url = streams.url
+        reader = LineReader(streams.response.aiter_raw())
         fragments: list[Any] = []
         cut = self._cut
+        keepalive = self.connection.options.keepalive_seconds or math.inf
+        quiet_at = trio.current_time() + keepalive
+        reopened = False
         while True:
             line: bytes | None = None
-            with trio.move_on_at(deadline):
+            with trio.move_on_at(min(deadline, quiet_at)):
                 try:
                     line = await reader.readline()
                 except httpx.TransportError as exc:
                     # A crashed member leaves a broken chunked body.
                     self.connection.mark_failed(url)
                     raise ConnectFailed(f"watch on {url} broke: {exc or type(exc).__name__}") from exc
+            now = trio.current_time()
             if line is None:
+                if now < deadline and now >= quiet_at:
+                    # Silent for keepalive_seconds: an idle prefix, or a dead link TCP has
+                    # not noticed. Re-create the watch from where we are (nothing is lost:
+                    # half-received fragments are sent again) and tell the reflector the
+                    # link is alive with a bookmark at the unchanged revision.
+                    await streams.open(self._watch_body(int(last_rv) + 1))
+                    url = streams.url
+                    reader = LineReader(streams.response.aiter_raw())
+                    fragments = []
+                    reopened = True
+                    quiet_at = now + keepalive
+                    continue
                 # The server ended the stream, or timeout_seconds passed: a clean end.
                 return
+            quiet_at = now + keepalive
             try:
                 message = orjson.loads(line)
                 result = message.get("result")
@@ -313,7 +337,11 @@ class EtcdSource:
                         continue
                     last_rv = rv
                     yield out
-            elif not result.get("created"):
+            elif result.get("created"):
+                if reopened:
+                    reopened = False
+                    yield WatchEvent(EventType.BOOKMARK, None, last_rv)
+            elif result.get("watch_id") != "-1":
                 # Progress notification: every change up to this revision was delivered.
                 revision = result.get("header", {}).get("revision")
                 if revision:
@@ -336,3 +364,29 @@ class EtcdSource:
     async def aclose(self) -> None:
         if self._own_connection:
             await self.connection.aclose()
+
+
+class _Streams:
+    """The watch stream currently open (a watch may re-create its stream, see keepalive)."""
+
+    def __init__(self, connection: EtcdConnection) -> None:
+        self.connection = connection
+        self._stack = AsyncExitStack()
+        self.url = ""
+        self._response: httpx.Response | None = None
+
+    @property
+    def response(self) -> httpx.Response:
+        assert self._response is not None
+        return self._response
+
+    async def open(self, body: dict[str, Any]) -> None:
+        """Close the current stream (closing is what cancels an etcd watch), open another."""
+        await self.aclose()
+        self.url, self._response = await self._stack.enter_async_context(
+            self.connection.stream("/v3/watch", body)
+        )
+
+    async def aclose(self) -> None:
+        self._response = None
+        await self._stack.aclose()

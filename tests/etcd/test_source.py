@@ -272,3 +272,29 @@ async def test_namespace_scope_narrows_the_prefix(
         items, _, _ = await list_all(source)
         await source.aclose()
     assert items == {"ns1/a": b"1", "ns1/b": b"2"}
+
+
+async def test_a_silent_watch_is_recreated_without_losing_events(prefix: str) -> None:
+    """With no progress notifications (etcd's default interval is 10 minutes) an idle
+    watch sends nothing; after keepalive_seconds the source re-creates it from its
+    revision and reports a bookmark at that same revision. Writes around the re-creation
+    are all delivered, once."""
+    with EtcdServer() as server:
+        async with EtcdClient(server.url) as etcd:
+            rv = await etcd.put(f"{prefix}a", b"0")
+            source = source_for(server.url, prefix, keepalive_seconds=0.3)
+            seen: list[WatchEvent] = []
+            with trio.fail_after(15):
+                async with source.watch(resource_version=str(rv), timeout_seconds=None) as events:
+                    async for ev in events:
+                        seen.append(ev)
+                        bookmarks = [e for e in seen if e.type is EventType.BOOKMARK]
+                        if len(bookmarks) == 1 and ev.type is EventType.BOOKMARK:
+                            await etcd.put(f"{prefix}a", b"1")
+                        if len(bookmarks) == 3:
+                            break
+                await source.aclose()
+    changes = [(e.type, e.object) for e in seen if e.type is not EventType.BOOKMARK]
+    assert changes == [(EventType.MODIFIED, b"1")]
+    marks = [int(e.resource_version) for e in seen if e.type is EventType.BOOKMARK]
+    assert marks[0] == rv and marks[-1] == rv + 1
