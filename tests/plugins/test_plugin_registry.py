@@ -289,3 +289,14 @@ def test_a_descriptor_no_plugin_contributed_is_checked_and_resolved_the_same_way
     with pytest.raises(DescriptorError) as caught:
         registry.resource_type_from_descriptor({**derived, "namespaced": "no"})
     assert str(caught.value) == "informer-run: resource_type.namespaced: 'no' is not of type 'boolean'"
+
+
+async def test_a_startup_hook_returning_something_unusable_is_that_plugins_error(
+    make_plugin: Any, load: Any
+) -> None:
+    registry = load(make_plugin("odd", informer_startup=lambda manager: "started!"))
+    async with registry.lifecycle(None):
+        pass
+    assert [str(e) for e in registry.plugins["odd"].errors] == [
+        "odd: informer_startup() returned str; expected None, an awaitable or an async context manager"
+    ]

@@ -598,7 +598,10 @@ class Registry:
         if hasattr(result, "__await__"):
             await result
             return
-        raise PluginError(plugin, f"{hook}() returned {type(result).__name__}; expected None or an awaitable")
+        allowed = (
+            "None, an awaitable or an async context manager" if stack is not None else "None or an awaitable"
+        )
+        raise PluginError(plugin, f"{hook}() returned {type(result).__name__}; expected {allowed}")
 
     def _lifecycle_failed(self, plugin: str, hook: str, exc: Exception) -> None:
         error = (
