@@ -19,6 +19,7 @@ override :meth:`list_params` / :meth:`watch_params`.
 
 from __future__ import annotations
 
+import gc
 import ssl
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -48,6 +49,24 @@ def _verify(value: Any) -> ssl.SSLContext | bool:
         except (OSError, ssl.SSLError) as exc:
             raise ConfigError(f"http source: options.verify: cannot load CA file {value!r}: {exc}") from exc
     raise ConfigError(f"http source: options.verify must be true, false or a CA file path, not {value!r}")
+
+
+def _decode_page(body: bytes) -> Any:
+    """``orjson.loads`` of a whole list page with the cyclic GC paused.
+
+    A page of 500 Kubernetes objects is ~50,000 new dicts and lists in one C call; with
+    a large cache already in the process, the collections that allocation triggers
+    mid-decode cost several times the decode itself (measured 3-5x with 20,000 cached
+    Pods). Nothing can become cyclic garbage inside orjson, so pausing the collector for
+    that one call loses nothing; it runs again at the next allocation after it.
+    """
+    if not gc.isenabled():
+        return orjson.loads(body)
+    gc.disable()
+    try:
+        return orjson.loads(body)
+    finally:
+        gc.enable()
 
 
 class HttpSource:
@@ -176,7 +195,7 @@ class HttpSource:
 
     def _page(self, body: bytes) -> ListPage:
         try:
-            data = orjson.loads(body)
+            data = _decode_page(body)
             meta = data.get("metadata") or {}
             raw_items = data.get("items") or []
             list_rv = meta["resourceVersion"]

@@ -30,7 +30,7 @@ import trio
 
 from ._resource import ServerResource
 from ._selectors import parse_field_selector, parse_label_selector
-from ._state import Collection, Event, World, watch_line
+from ._state import Collection, Event, Stored, World, watch_line
 from ._status import StatusError, status_body
 
 __all__ = ["ApiApp", "RequestRecord"]
@@ -278,14 +278,16 @@ class ApiApp:
         if method == "GET":
             if target.name is not None:
                 allow("get")
-                return await self._json(send, 200, self._get(target))
+                await self._respond(send, 200, self._get(target))
+                return 200
             watching = _flag(params.get("watch")) or False
             allow("watch" if watching else "list")
             if faults.roll_error():
                 raise StatusError(500, "injected fault: internal error", "InternalError")
             if watching:
                 return await self._watch(receive, send, target, params)
-            return await self._json(send, 200, await self._list(target, params))
+            await self._respond(send, 200, await self._list(target, params))
+            return 200
         if method == "POST" and target.name is None:
             allow("create")
             if resource.namespaced and target.namespace is None:
@@ -444,7 +446,7 @@ class ApiApp:
 
     # -- get and list --------------------------------------------------------------
 
-    def _get(self, target: _Target) -> dict[str, Any]:
+    def _get(self, target: _Target) -> bytes:
         collection = target.collection
         assert target.name is not None
         key = f"{target.namespace}/{target.name}" if collection.resource.namespaced else target.name
@@ -460,7 +462,7 @@ class ApiApp:
                     "kind": collection.resource.plural,
                 },
             )
-        return obj
+        return collection.full(obj)
 
     async def _wait_for_rv(self, rv: int) -> None:
         """A list for a version the server has not reached yet waits briefly, then 504s."""
@@ -482,7 +484,7 @@ class ApiApp:
                 headers={"Retry-After": "1"},
             )
 
-    async def _list(self, target: _Target, params: Mapping[str, str]) -> dict[str, Any]:
+    async def _list(self, target: _Target, params: Mapping[str, str]) -> bytes:
         collection = target.collection
         resource = collection.resource
         if "sendInitialEvents" in params:
@@ -545,7 +547,7 @@ class ApiApp:
         if start:
             lo = max(lo, bisect.bisect_left(keys, start))
         matchers = [m for m in (label, field) if m is not None]
-        items: list[dict[str, Any]] = []
+        items: list[Stored] = []
         i = lo
         while i < hi and (limit is None or len(items) < limit):
             obj = objects[keys[i]]
@@ -560,15 +562,13 @@ class ApiApp:
             meta["continue"] = encode_continue(rv, keys[i - 1] + "\x00")
             if not matchers:
                 meta["remainingItemCount"] = hi - i
-        if not resource.group:
-            # built-in lists carry no kind/apiVersion on their items (protocols.md B.2)
-            items = [{k: v for k, v in obj.items() if k != "kind" and k != "apiVersion"} for obj in items]
-        return {
-            "kind": resource.list_kind,
-            "apiVersion": resource.api_version,
-            "metadata": meta,
-            "items": items,
-        }
+        # built-in lists carry no kind/apiVersion on their items (protocols.md B.2)
+        full = collection.full
+        bodies = [full(obj) for obj in items] if resource.group else [obj.body for obj in items]
+        head = orjson.dumps(
+            {"kind": resource.list_kind, "apiVersion": resource.api_version, "metadata": meta}
+        )
+        return head[:-1] + b',"items":[' + b",".join(bodies) + b"]}"
 
     # -- watch -------------------------------------------------------------------------
 
@@ -609,7 +609,7 @@ class ApiApp:
         namespace = target.namespace
         prefix = None if namespace is None else namespace + "/"
 
-        def selected(obj: Mapping[str, Any] | None, key: str) -> bool:
+        def selected(obj: Stored | None, key: str) -> bool:
             if obj is None:
                 return False
             if prefix is not None and not key.startswith(prefix):
@@ -673,7 +673,7 @@ class ApiApp:
         initial_end: bool,
         bookmarks: bool,
         deadline: float,
-        selected: Callable[[Mapping[str, Any] | None, str], bool],
+        selected: Callable[[Stored | None, str], bool],
         filtering: bool,
     ) -> bool:
         """Write the watch stream; ``True`` when it ended cleanly, ``False`` to drop it."""
@@ -719,7 +719,7 @@ class ApiApp:
                 obj = objects[key]
                 if filtering and not selected(obj, key):
                     continue
-                line = watch_line("ADDED", obj)
+                line = watch_line("ADDED", collection.full(obj))
                 out.append(line)
                 size += len(line)
                 if count():
@@ -742,12 +742,12 @@ class ApiApp:
             for event in collection.events_after(last):
                 last = event.rv
                 if filtering:
-                    filtered = self._filtered(event, selected)
+                    filtered = self._filtered(collection, event, selected)
                     if filtered is None:
                         continue
                     line = filtered
                 else:
-                    line = event.wire()
+                    line = collection.line(event)
                 out.append(line)
                 size += len(line)
                 if count():
@@ -775,21 +775,23 @@ class ApiApp:
                 await changed.wait()
 
     @staticmethod
-    def _filtered(event: Event, selected: Callable[[Mapping[str, Any] | None, str], bool]) -> bytes | None:
+    def _filtered(
+        collection: Collection, event: Event, selected: Callable[[Stored | None, str], bool]
+    ) -> bytes | None:
         """The event as a filtered watcher sees it: objects entering the selection are ADDED,
         objects leaving it DELETED (with their new state)."""
         now = selected(event.obj, event.key)
         if event.type == "ADDED":
-            return event.wire() if now else None
+            return collection.line(event) if now else None
         if event.type == "DELETED":
-            return event.wire() if selected(event.prev, event.key) or now else None
+            return collection.line(event) if selected(event.prev, event.key) or now else None
         before = selected(event.prev, event.key)
         if before and now:
-            return event.wire()
+            return collection.line(event)
         if now:
-            return watch_line("ADDED", event.obj)
+            return watch_line("ADDED", collection.full(event.obj))
         if before:
-            return watch_line("DELETED", event.obj)
+            return watch_line("DELETED", collection.full(event.obj))
         return None
 
     @staticmethod

@@ -179,11 +179,20 @@ class EmbeddedServer:
         return collection.delete(name, namespace)
 
     def get(self, resource_name: str, key: str) -> dict[str, Any] | None:
-        return self._world.collection(resource_name).objects.get(key)
+        """One object by key (a fresh dict: changing it changes nothing on the server)."""
+        collection = self._world.collection(resource_name)
+        stored = collection.objects.get(key)
+        return None if stored is None else collection.decode(stored)
 
     def list_objects(self, resource_name: str) -> dict[str, dict[str, Any]]:
-        """Every object of a resource by key (``ns/name``, or ``name`` when cluster-scoped)."""
-        return dict(self._world.collection(resource_name).objects)
+        """Every object of a resource by key (``ns/name``, or ``name`` when cluster-scoped),
+        decoded afresh: the oracle to compare a cache against."""
+        collection = self._world.collection(resource_name)
+        return {key: collection.decode(stored) for key, stored in collection.objects.items()}
+
+    def count(self, resource_name: str) -> int:
+        """Number of objects of a resource (cheaper than ``len(list_objects(...))``)."""
+        return len(self._world.collection(resource_name).objects)
 
     # -- watching the watchers -------------------------------------------------------------
 

@@ -11,13 +11,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Protocol
 
 from ._status import StatusError
 
-__all__ = ["Matcher", "parse_field_selector", "parse_label_selector"]
+__all__ = ["Matcher", "Selectable", "parse_field_selector", "parse_label_selector"]
 
-Matcher = Callable[[Mapping[str, Any]], bool]
+
+class Selectable(Protocol):
+    """What a selector looks at: a stored object's name, namespace and labels."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def namespace(self) -> str | None: ...
+    @property
+    def labels(self) -> Mapping[str, str] | None: ...
+
+
+Matcher = Callable[[Selectable], bool]
+_NO_LABELS: Mapping[str, str] = {}
 
 _KEY = re.compile(r"^([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?/)?[a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?$")
 _VALUE = re.compile(r"^([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?)?$")
@@ -47,9 +60,8 @@ def _bad(selector: str, why: str) -> StatusError:
     return StatusError(400, f"unable to parse requirement: {why} (labelSelector {selector!r})", "BadRequest")
 
 
-def _labels(obj: Mapping[str, Any]) -> Mapping[str, Any]:
-    meta = obj.get("metadata") or {}
-    return meta.get("labels") or {}
+def _labels(obj: Selectable) -> Mapping[str, str]:
+    return obj.labels or _NO_LABELS
 
 
 def _requirement(req: str, selector: str) -> Matcher:
@@ -120,14 +132,17 @@ def parse_field_selector(selector: str | None) -> Matcher | None:
             )
         if field not in ("metadata.name", "metadata.namespace"):
             raise StatusError(400, f"field label not supported: {field}", "BadRequest")
-        attr = field.split(".", 1)[1]
         negate = op == "!="
+        if field == "metadata.name":
 
-        def matcher(
-            o: Mapping[str, Any], attr: str = attr, value: str = value, negate: bool = negate
-        ) -> bool:
-            got = (o.get("metadata") or {}).get(attr) or ""
-            return (got != value) if negate else (got == value)
+            def matcher(o: Selectable, value: str = value, negate: bool = negate) -> bool:
+                return (o.name != value) if negate else (o.name == value)
+
+        else:
+
+            def matcher(o: Selectable, value: str = value, negate: bool = negate) -> bool:
+                got = o.namespace or ""
+                return (got != value) if negate else (got == value)
 
         matchers.append(matcher)
     return _all(matchers)
