@@ -125,12 +125,14 @@ def _rng(rng: random.Random | int | None) -> random.Random:
 
 def _sorted_values(objects: dict[str, Any]) -> list[dict[str, Any]]:
     # Sorted by key so that the same seed picks the same objects whatever order the server
-    # happens to return them in.
-    return [copy.deepcopy(objects[k]) for k in sorted(objects)]
+    # happens to return them in. These are the server's own dicts: read them, never change
+    # them (``_pick`` hands out a copy to change).
+    return [objects[k] for k in sorted(objects)]
 
 
 def _pick(rng: random.Random, items: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    return items[rng.randrange(len(items))]
+    """A deep copy of one item chosen by ``rng``: safe to edit and send back as an update."""
+    return copy.deepcopy(items[rng.randrange(len(items))])
 
 
 def churn_step(server: WritableServer, rng: random.Random) -> str:
