@@ -16,13 +16,20 @@ bounded in time, because a half-closed HTTP connection pool would otherwise leak
 
 Memory and the garbage collector
 --------------------------------
-A large cache is mostly dicts, and every kept dict is an object each full cyclic-GC pass
-walks: with 100k cached Pods a full collection costs tens of milliseconds, paid again and
-again while the informer allocates. ``gc_freeze=True`` calls :func:`gc.freeze` once the
-first list is in, moving everything alive at that point into the permanent generation
-that collections skip. It is process-wide (it also freezes everything else alive), so it
-is an opt-in for programs that are mostly an informer, and the benchmark reports what it
-buys. Objects that later leave the cache are still freed by reference counting.
+A large cache is mostly dicts, and every kept dict is an object the cyclic garbage
+collector walks. CPython runs a full collection whenever the objects that survived into
+the oldest generation since the last one exceed a quarter of those already there, so a
+cache that keeps receiving objects pays about four full visits per new tracked object,
+however large it is: for a ~4 KB Pod decoded to dicts (~43 tracked objects) that is the
+biggest single cost of an event — more than decoding it (see ``benchmarks/run.py``).
+
+``gc_freeze=True`` moves the cache out of the collector's sight with :func:`gc.freeze`:
+once after every completed list, and again whenever a quarter of the cache has been
+received since the last freeze (checked a few times a second, off the per-event path).
+Frozen objects are still freed by reference counting when they leave the cache — JSON
+data has no cycles — so the cost is only this: cyclic garbage *elsewhere in the process*
+that was alive at a freeze is never collected. That is why it is an opt-in for programs
+that are mostly informers (the CLI), not a default for a library.
 """
 
 from __future__ import annotations
@@ -282,6 +289,8 @@ class Informer:
                     nursery.start_soon(self._run_reflector, name=f"informer {self.name} reflector")
                     if self.resync_seconds:
                         nursery.start_soon(self._resync_loop, name=f"informer {self.name} resync")
+                    if self.gc_freeze:
+                        nursery.start_soon(self._freeze_loop, name=f"informer {self.name} gc freeze")
                     task_status.started()
                     await trio.sleep_forever()
         finally:
@@ -315,6 +324,26 @@ class Informer:
                 n = Notification(EventType.MODIFIED, key, obj, obj, rvs[key], False, False, now)
                 for reg in self._listeners:
                     reg.push(n)
+
+    async def _freeze_loop(self) -> None:
+        """Freeze whenever a quarter of the cache arrived since the last freeze (lists included)."""
+        stats = self.stats
+
+        def received() -> int:
+            return stats.events_total + stats.list_objects
+
+        frozen_at = received()
+        lists = stats.lists_completed
+        while True:
+            await trio.sleep(0.2)
+            now = received()
+            if now < frozen_at:  # a new list started: its counter restarted
+                frozen_at = stats.events_total
+            grown = now - frozen_at > max(1000, len(self.store) // 4)
+            if grown or stats.lists_completed != lists:
+                gc.freeze()
+                frozen_at = received()
+                lists = stats.lists_completed
 
     async def aclose(self, drain_timeout: float | None = None) -> None:
         """Stop: the reflector at once; handlers after up to ``drain_timeout`` seconds of draining.
@@ -352,7 +381,7 @@ class Informer:
         self._sync_lot.unpark_all()
         log.info("%s: synced, %d objects", self.name, len(self.store))
         if self.gc_freeze:
-            gc.freeze()
+            gc.freeze()  # at once: the first list is usually the bulk of the cache
 
     def _failed(self, exc: BaseException) -> None:
         self._last_exc = exc

@@ -243,7 +243,7 @@ def replay(seen: list[tuple[str, str, Any]]) -> dict[str, Any]:
     return state
 
 
-async def until(predicate: Any, limit: float = 5.0, poll: float = 0.005) -> None:
+async def until(predicate: Any, limit: float = 20.0, poll: float = 0.005) -> None:
     """Poll ``predicate`` until true (the states tested have no event to wait on); fail after ``limit`` s."""
     with trio.fail_after(limit):
         while not predicate():  # noqa: ASYNC110
@@ -255,7 +255,7 @@ def contents(informer: Any) -> dict[str, Any]:
 
 
 async def settle(
-    informer: Any, server: FakeServer, *_: Any, handlers: bool = True, limit: float = 5.0
+    informer: Any, server: FakeServer, *_: Any, handlers: bool = True, limit: float = 20.0
 ) -> None:
     """Wait until the informer's store equals the server and (unless ``handlers=False``)
     every handler has caught up."""

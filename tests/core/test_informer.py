@@ -293,3 +293,19 @@ async def test_deleted_without_object_uses_the_cached_one() -> None:
         server._emit(WatchEvent(EventType.DELETED, None, str(server.rv), key))
         await settle(inf, server, rec)
         assert rec.seen[-1][2].object is cached
+
+
+async def test_gc_freeze_moves_the_synced_cache_out_of_the_collectors_sight() -> None:
+    import gc
+
+    server = populated(5)
+    try:
+        gc.unfreeze()
+        async with open_informer(RESOURCE, server.source(), gc_freeze=True, **FAST) as inf:
+            await inf.wait_synced(timeout=5)
+            frozen = gc.get_freeze_count()
+            assert frozen > 0
+            cached = inf.store.get("ns0/w0")
+            assert not any(o is cached for o in gc.get_objects())  # the collector no longer walks it
+    finally:
+        gc.unfreeze()

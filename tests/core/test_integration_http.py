@@ -45,7 +45,7 @@ async def running(
 
 
 async def converged(
-    inf: Informer, server: EmbeddedServer, recorders: list[Recorder], limit: float = 10
+    inf: Informer, server: EmbeddedServer, recorders: list[Recorder], limit: float = 30
 ) -> None:
     def done() -> bool:
         return (
@@ -77,7 +77,7 @@ async def test_initial_paged_list_watch_and_bookmarks() -> None:
     async with open_embedded_server([ServerResource.parse(ROUTES)], bookmark_interval=0.05) as server:
         await churn(server, 25)
         async with running(server, page_size=10) as (inf, recorders):
-            await inf.wait_synced(timeout=10)
+            await inf.wait_synced(timeout=30)
             total = len(server.list_objects(ROUTES))
             assert total == 20 and inf.stats.list_pages == 2 and inf.stats.list_objects == total
             assert sorted(inf.store.index_values("namespace")) == ["ns0", "ns1", "ns2"]
@@ -96,7 +96,7 @@ async def test_410_during_watch_relists() -> None:
     async with open_embedded_server([ServerResource.parse(ROUTES)], faults=faults) as server:
         await churn(server, 5)
         async with running(server) as (inf, recorders):
-            await inf.wait_synced(timeout=10)
+            await inf.wait_synced(timeout=30)
             with trio.fail_after(5):
                 await server.wait_watching(ROUTES)
             await churn(server, 30, start=5)  # in one go: the cut stream resumes from too far back
@@ -112,7 +112,7 @@ async def test_dropped_streams_reconnect() -> None:
         open_embedded_server([ServerResource.parse(ROUTES)], faults=faults) as server,
         running(server) as (inf, recorders),
     ):
-            await inf.wait_synced(timeout=10)
+            await inf.wait_synced(timeout=30)
             await churn(server, 20, pause=0.005)
             await converged(inf, server, recorders)
             assert inf.stats.reconnects >= 3
@@ -123,7 +123,7 @@ async def test_server_errors_back_off_and_recover() -> None:
     async with open_embedded_server([ServerResource.parse(ROUTES)], faults=faults) as server:
         await churn(server, 10)
         async with running(server) as (inf, recorders):
-            await inf.wait_synced(timeout=10)
+            await inf.wait_synced(timeout=30)
             await churn(server, 15, start=10, pause=0.005)
             await converged(inf, server, recorders)
             assert inf.last_error is not None and "500" in inf.last_error
@@ -135,7 +135,7 @@ async def test_garbage_lines_are_counted_and_skipped() -> None:
         open_embedded_server([ServerResource.parse(ROUTES)], faults=faults) as server,
         running(server) as (inf, recorders),
     ):
-            await inf.wait_synced(timeout=10)
+            await inf.wait_synced(timeout=30)
             with trio.fail_after(5):
                 await server.wait_watching(ROUTES)
             await churn(server, 12, pause=0.002)
@@ -149,7 +149,7 @@ async def test_slow_server() -> None:
     async with open_embedded_server([ServerResource.parse(ROUTES)], faults=faults) as server:
         await churn(server, 12)
         async with running(server, page_size=5) as (inf, recorders):
-            await inf.wait_synced(timeout=10)
+            await inf.wait_synced(timeout=30)
             assert inf.stats.list_pages == 2  # 10 objects in pages of 5
             await churn(server, 6, start=12)
             await converged(inf, server, recorders)
@@ -159,7 +159,7 @@ async def test_streaming_list_over_http() -> None:
     async with open_embedded_server([ServerResource.parse(ROUTES)]) as server:
         await churn(server, 8)
         async with running(server, watch_list=True) as (inf, recorders):
-            await inf.wait_synced(timeout=10)
+            await inf.wait_synced(timeout=30)
             await churn(server, 4, start=8)
             await converged(inf, server, recorders)
     # (requests are recorded when answered: a watch is answered when the server stops)
