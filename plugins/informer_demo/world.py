@@ -35,6 +35,7 @@ functions too; only :func:`churn` is async, for its sleeps.
 from __future__ import annotations
 
 import copy
+import logging
 import random
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -74,6 +75,8 @@ SERVER_RESOURCES: tuple[ServerResource, ...] = (
 MIN_ROUTES = 15
 MAX_ROUTES = 25
 MAX_ENDPOINTS = 5
+
+log = logging.getLogger("informer_demo")
 
 _NAMESPACES = tuple(dict.fromkeys(ns for ns, *_ in SERVICES))
 
@@ -260,7 +263,7 @@ async def churn(
     made = 0
     while max_changes is None or made < max_changes:
         await trio.sleep(interval)
-        churn_step(server, r)
+        log.debug("demo churn: %s", churn_step(server, r))
         made += 1
     return made
 
