@@ -216,12 +216,18 @@ def _check_cluster(body: Mapping[str, Any], where: str) -> None:
 
 
 def _check_user(body: Mapping[str, Any], where: str) -> None:
+    # Types and base64 of every user, as client-go's decoding of the file; whether the
+    # credentials make sense together is checked only for the user in use (below), so an
+    # odd entry for another cluster does not stop this one — as kubectl behaves.
     for key in _USER_STR:
         _expect_str(body, key, where)
     _b64(body, "client-certificate-data", where)
     _b64(body, "client-key-data", where)
-    if body.get("exec") is not None:
-        _parse_exec(body["exec"], f"{where}.exec", Path("."))
+    if body.get("exec") is not None and not isinstance(body["exec"], Mapping):
+        raise _fail(f"{where}.exec", "must be a mapping")
+
+
+def _check_user_usable(body: Mapping[str, Any], where: str) -> None:
     if body.get("exec") is not None and body.get("auth-provider") is not None:
         raise _fail(where, "auth-provider cannot be combined with an exec plugin")
     has_token = body.get("token") or body.get("tokenFile")
@@ -305,7 +311,9 @@ def _read_file(path: Path) -> _File:
     if not isinstance(doc, Mapping):
         raise ConfigError(f"{display}: a kubeconfig must be a mapping, not {type(doc).__name__}")
     base = path.parent
-    current = _expect_str(doc, "current-context", display + ":")
+    current = doc.get("current-context")
+    if current is not None and not isinstance(current, str):
+        raise ConfigError(f"{display}: current-context: must be a string, not {type(current).__name__}")
     files = _File(path=path, current_context=current or None, clusters={}, users={}, contexts={})
     for section, inner, target, check in (
         ("clusters", "cluster", files.clusters, _check_cluster),
@@ -458,6 +466,7 @@ def load_kubeconfig(
     fields: dict[str, Any] = {}
     if user is not None:
         ub = user.body
+        _check_user_usable(ub, user.where)
         fields["client_cert_data"] = _pem_or_file(
             ub, "client-certificate", "client-certificate-data", user, origins, "client_cert_data"
         )

@@ -326,3 +326,13 @@ def test_no_kubeconfig_anywhere(tmp_path: Path) -> None:
         load_kubeconfig(tmp_path / "nope")
     with pytest.raises(ConfigError, match="none of these files exists"):
         load_kubeconfig(env={"HOME": str(tmp_path), "KUBECONFIG": str(tmp_path / "x")})
+
+
+def test_an_odd_unused_user_does_not_block_the_current_context(tmp_path: Path) -> None:
+    doc = kubeconfig_doc("https://good.example.com", user={"token": "t"})
+    doc["users"].append({"name": "legacy", "user": {"token": "a", "username": "b", "exec": {"command": "x"}}})
+    cfg = load_kubeconfig(write_kubeconfig(tmp_path / "config", doc))
+    assert cfg.token == "t"
+    doc["contexts"].append({"name": "legacy", "context": {"cluster": "test-cluster", "user": "legacy"}})
+    with pytest.raises(ConfigError, match=r"users\[1\]\.user: more than one authentication method"):
+        load_kubeconfig(write_kubeconfig(tmp_path / "config", doc), context="legacy")
