@@ -40,6 +40,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import attrs
 import yaml
@@ -53,11 +54,14 @@ __all__ = [
     "load_client_config",
     "load_in_cluster",
     "load_kubeconfig",
+    "merged_options",
+    "options_from_url",
 ]
 
 #: where kubelet mounts a pod's service-account credentials
 DEFAULT_IN_CLUSTER_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 
+_SCHEMES = ("k8s", "kubernetes")
 _EXEC_API_VERSIONS = ("client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1")
 _INTERACTIVE_MODES = ("Never", "IfAvailable", "Always")
 
@@ -575,13 +579,55 @@ def load_in_cluster(
     return config
 
 
+def options_from_url(url: str) -> dict[str, Any]:
+    """``k8s://prod?kubeconfig=/etc/kube.yaml`` -> ``{"context": "prod", "kubeconfig": ...}``.
+
+    Context names may hold ``:`` and ``@`` (``arn:aws:eks:...``, ``user@cluster``), so the
+    part after ``k8s://`` is taken verbatim up to ``?`` rather than parsed as a host.
+    """
+    scheme, sep, rest = url.partition(":")
+    if not sep:
+        return {}
+    if scheme.lower() in ("http", "https"):
+        return {"server": url}
+    if scheme.lower() not in _SCHEMES:
+        raise ConfigError(f"kubernetes source: url {url!r}: expected k8s://[CONTEXT] or an https:// URL")
+    rest = rest.removeprefix("//")
+    target, _, query = rest.partition("?")
+    out: dict[str, Any] = {}
+    if target == "in-cluster":
+        out["in_cluster"] = True
+    elif target:
+        out["context"] = target
+    for key, value in parse_qsl(query):
+        if key in ("kubeconfig", "context", "server"):
+            out[key] = value
+        elif key == "in_cluster":
+            out[key] = value.lower() in ("1", "true", "yes")
+        else:
+            raise ConfigError(f"kubernetes source: url {url!r}: unknown parameter {key!r}")
+    return out
+
+
+def merged_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """``options`` with a ``url`` option expanded by :func:`options_from_url` (explicit options win)."""
+    merged = dict(options)
+    url = merged.pop("url", None)
+    if isinstance(url, str) and url:
+        for key, value in options_from_url(url).items():
+            merged.setdefault(key, value)  # explicit options win over the URL's
+    return merged
+
+
 def load_client_config(options: Mapping[str, Any], *, env: Mapping[str, str] | None = None) -> ClientConfig:
     """The :class:`ClientConfig` a source's options ask for.
 
-    Options (all optional): ``in_cluster`` (bool; ``in_cluster_dir`` overrides the
-    directory), ``kubeconfig`` (path), ``context`` (name). Without ``in_cluster`` the
-    kubeconfig is used. ``server`` overrides the server address of either.
+    Options (all optional): ``url`` (see :func:`options_from_url`), ``in_cluster`` (bool;
+    ``in_cluster_dir`` overrides the directory), ``kubeconfig`` (path), ``context`` (name).
+    Without ``in_cluster`` the kubeconfig is used. ``server`` overrides the server address
+    of either.
     """
+    options = merged_options(options)
     if options.get("in_cluster"):
         config = load_in_cluster(options.get("in_cluster_dir"), env=env)
     else:

@@ -31,20 +31,17 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import Any
-from urllib.parse import parse_qsl
 
 import httpx
-from informer import ConfigError, ListPage, SourceSpec
+from informer import ListPage, SourceSpec
 from informer_http.source import HttpSource
 
 from .client import build_client
-from .kubeconfig import ClientConfig, load_client_config
+from .kubeconfig import ClientConfig, load_client_config, merged_options, options_from_url
 
 __all__ = ["DEFAULT_PAGE_SIZE", "KubernetesSource", "create_source", "options_from_url"]
 
 DEFAULT_PAGE_SIZE = 500
-_SCHEMES = ("k8s", "kubernetes")
 
 
 class _Unset(enum.Enum):
@@ -53,45 +50,6 @@ class _Unset(enum.Enum):
 
 #: ``page_size`` not configured: the informer's page size (500 by default) is used
 UNSET = _Unset.UNSET
-
-
-def options_from_url(url: str) -> dict[str, Any]:
-    """``k8s://prod?kubeconfig=/etc/kube.yaml`` -> ``{"context": "prod", "kubeconfig": ...}``.
-
-    Context names may hold ``:`` and ``@`` (``arn:aws:eks:...``, ``user@cluster``), so the
-    part after ``k8s://`` is taken verbatim up to ``?`` rather than parsed as a host.
-    """
-    scheme, sep, rest = url.partition(":")
-    if not sep:
-        return {}
-    if scheme.lower() in ("http", "https"):
-        return {"server": url}
-    if scheme.lower() not in _SCHEMES:
-        raise ConfigError(f"kubernetes source: url {url!r}: expected k8s://[CONTEXT] or an https:// URL")
-    rest = rest.removeprefix("//")
-    target, _, query = rest.partition("?")
-    out: dict[str, Any] = {}
-    if target == "in-cluster":
-        out["in_cluster"] = True
-    elif target:
-        out["context"] = target
-    for key, value in parse_qsl(query):
-        if key in ("kubeconfig", "context", "server"):
-            out[key] = value
-        elif key == "in_cluster":
-            out[key] = value.lower() in ("1", "true", "yes")
-        else:
-            raise ConfigError(f"kubernetes source: url {url!r}: unknown parameter {key!r}")
-    return out
-
-
-def _merged(options: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(options)
-    url = merged.pop("url", None)
-    if isinstance(url, str) and url:
-        for key, value in options_from_url(url).items():
-            merged.setdefault(key, value)  # explicit options win over the URL's
-    return merged
 
 
 class KubernetesSource(HttpSource):
@@ -151,7 +109,7 @@ class KubernetesSource(HttpSource):
 
 def create_source(spec: SourceSpec) -> KubernetesSource:
     """The ``kubernetes`` plugin's source factory: options -> :class:`KubernetesSource`."""
-    options = _merged(spec.options)
+    options = merged_options(spec.options)
     config = load_client_config(options)
     page_size = options.get("page_size", UNSET)
     return KubernetesSource(

@@ -9,7 +9,7 @@ import attrs
 import pytest
 import trio
 import trustme
-from informer import ConnectFailed, ResourceNotFound, Unauthorized
+from informer import ConfigError, ConnectFailed, ResourceNotFound, Unauthorized
 from informer.server import ServerResource
 from informer_kubernetes.client import build_client
 from informer_kubernetes.discovery import discover_resource, discover_resource_types, resolve_resource
@@ -133,3 +133,12 @@ async def test_tls_server_name_is_used_for_sni_and_verification(
             assert [d["name"] for d in found] == ["pods"]
             with pytest.raises(ConnectFailed, match=r"(?i)hostname mismatch.*kubernetes\.default\.svc"):
                 await discover_resource_types(options("kubernetes.default.svc"))
+
+
+async def test_discovery_takes_a_k8s_url(cluster: ClusterFactory) -> None:
+    with trio.fail_after(10):
+        async with cluster(["pods"]) as c:
+            found = await discover_resource_types({"url": f"k8s://test?kubeconfig={c.kubeconfig}"})
+            with pytest.raises(ConfigError, match="context 'nope' not found"):
+                await discover_resource_types({"url": f"k8s://nope?kubeconfig={c.kubeconfig}"})
+    assert [d["name"] for d in found] == ["pods"]
