@@ -127,6 +127,16 @@ class EmbeddedServer:
         self._app.bookmark_interval = seconds
 
     @property
+    def tokens(self) -> Tokens | None:
+        """Bearer tokens and their verbs (``None``: no authentication). Assign a new mapping
+        to revoke or grant tokens while clients are connected."""
+        return self._app.tokens
+
+    @tokens.setter
+    def tokens(self, value: Tokens | None) -> None:
+        self._app.tokens = value
+
+    @property
     def future_version_wait(self) -> float:
         """Seconds a list for a not-yet-reached resourceVersion waits before answering 504."""
         return self._app.future_rv_wait
