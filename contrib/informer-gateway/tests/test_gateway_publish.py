@@ -55,3 +55,21 @@ async def test_a_burst_is_published_once_and_shutdown_flushes(tmp_path: Path) ->
     final = table(out)
     assert final["generation"] == handler.generation and "/p2" not in final["routes"]  # type: ignore[operator]
     assert printed.getvalue().count("routing table (generation") == 3
+
+
+async def test_handlers_dropped_before_a_manager_runs_leave_nothing_behind(tmp_path: Path) -> None:
+    import gc
+
+    from informer_gateway import _runtime
+
+    create_handler({"json_file": str(tmp_path / "gone.json"), "listen": "127.0.0.1:0"})
+    gc.collect()
+    kept = create_handler({"json_file": str(tmp_path / "kept.json")})
+    with trio.fail_after(5):
+        async with running():
+            assert not _runtime._pending
+            kept.on_add(svc(1), True)
+            kept.on_add(route(1), True)
+            await trio.sleep(0.05)
+            assert (tmp_path / "kept.json").exists()
+    assert not (tmp_path / "gone.json").exists()

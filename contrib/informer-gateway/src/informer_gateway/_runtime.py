@@ -9,12 +9,16 @@ whether asked before the manager started or later (a reconfiguration creating a 
 
 Outside a manager — a program driving a handler by hand, a unit test — nothing is started
 unless the caller enters :func:`running` itself; the handler then publishes synchronously.
-Plain module state is enough: there is one manager per process, and this is only touched
-from its trio thread.
+
+Tasks waiting for a manager are held by *weak* reference to their handler: a handler made
+and dropped before any manager ran (``informer-run validate``, a test) leaves nothing
+behind to be started later. With several managers in one process (tests), the one entered
+last runs new tasks.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -24,28 +28,30 @@ __all__ = ["running", "start_when_running"]
 
 Task = Callable[[], Awaitable[object]]
 
-_pending: list[Task] = []
-_nursery: trio.Nursery | None = None
+_pending: list[weakref.WeakMethod[Task]] = []
+_nurseries: list[trio.Nursery] = []
 
 
 def start_when_running(task: Task) -> None:
-    """Start ``task()`` in the manager's nursery now if it is running, else when it starts."""
-    if _nursery is not None:
-        _nursery.start_soon(task)
+    """Start ``task()`` (a bound async method) in the manager's nursery now if one is
+    running, else when one starts — unless its object is gone by then."""
+    if _nurseries:
+        _nurseries[-1].start_soon(task)
     else:
-        _pending.append(task)
+        _pending.append(weakref.WeakMethod(task))
 
 
 @asynccontextmanager
 async def running() -> AsyncIterator[None]:
     """Run the handlers' background tasks while inside (the ``informer_startup`` result)."""
-    global _nursery
     async with trio.open_nursery() as nursery:
-        _nursery = nursery
+        _nurseries.append(nursery)
         try:
             while _pending:
-                nursery.start_soon(_pending.pop(0))
+                task = _pending.pop(0)()
+                if task is not None:
+                    nursery.start_soon(task)
             yield
         finally:
-            _nursery = None
+            _nurseries.remove(nursery)
             nursery.cancel_scope.cancel()

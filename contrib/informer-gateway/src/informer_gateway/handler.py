@@ -41,7 +41,6 @@ import os
 import sys
 import tempfile
 from collections.abc import Mapping
-from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -199,6 +198,10 @@ class RoutingTableHandler:
             print(render_text(document), file=self.print_to, flush=True)
         return True
 
+    async def serve(self) -> None:
+        """Serve the table over HTTP on ``listen`` until cancelled (see :mod:`informer_gateway.serve`)."""
+        await serve_table(self)
+
     async def run_publisher(self) -> None:
         """Publish coalesced changes until cancelled (see the class docs); then the last one."""
         try:
@@ -244,5 +247,5 @@ def create_handler(options: Mapping[str, Any]) -> RoutingTableHandler:
     if handler.has_sinks:
         start_when_running(handler.run_publisher)
     if handler.listen:
-        start_when_running(partial(serve_table, handler))
+        start_when_running(handler.serve)
     return handler
