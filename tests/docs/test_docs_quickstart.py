@@ -14,14 +14,16 @@ import struct
 import subprocess
 import termios
 import time
+from collections.abc import Callable
 
 from docs_procs import EXAMPLES, INFORMER_RUN, ROOT, Process, command, free_port
 
 DEMO = {"services.demo.informer.dev", "routes.demo.informer.dev"}
 
 
-def _run_in_pty(argv: list[str], seconds: float) -> tuple[int, str]:
-    """Run ``argv`` on a 140-column terminal for ``seconds``, press Ctrl-C, return (status, screen text)."""
+def _run_in_pty(argv: list[str], until: Callable[[str], bool]) -> tuple[int, str]:
+    """Run ``argv`` on a 140-column terminal until the screen satisfies ``until`` (20 s at
+    most), press Ctrl-C, return (exit status, screen text without escape sequences)."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 140, 0, 0))
     proc = subprocess.Popen(
@@ -30,9 +32,12 @@ def _run_in_pty(argv: list[str], seconds: float) -> tuple[int, str]:
     os.close(slave)
     chunks: list[bytes] = []
 
-    def read_for(duration: float) -> None:
+    def screen() -> str:
+        return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode("utf-8", "replace"))
+
+    def read_for(duration: float, done: Callable[[str], bool] = lambda _: False) -> None:
         end = time.monotonic() + duration
-        while time.monotonic() < end:
+        while time.monotonic() < end and not done(screen()):
             ready, _, _ = select.select([master], [], [], 0.1)
             if ready:
                 try:
@@ -45,7 +50,7 @@ def _run_in_pty(argv: list[str], seconds: float) -> tuple[int, str]:
             elif proc.poll() is not None:
                 return
 
-    read_for(seconds)
+    read_for(20, until)
     proc.send_signal(signal.SIGINT)
     read_for(10)
     try:
@@ -54,15 +59,19 @@ def _run_in_pty(argv: list[str], seconds: float) -> tuple[int, str]:
         if proc.poll() is None:
             proc.kill()
         os.close(master)
-    text = b"".join(chunks).decode("utf-8", "replace")
-    return status, re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+    return status, screen()
 
 
 def test_live_view_shows_what_the_quickstart_describes() -> None:
     shown = (EXAMPLES / "quickstart" / "live-view.txt").read_text()
     header = next(line for line in shown.splitlines() if line.startswith("resource"))
     columns = re.split(r"\s{2,}", header.strip())
-    status, screen = _run_in_pty(INFORMER_RUN, 4)
+
+    def both_synced_with_events(text: str) -> bool:
+        synced = all(re.search(rf"{re.escape(r)}\s+\S+\s+synced", text) for r in DEMO)
+        return synced and bool(re.search(r"│ \d\d:\d\d:\d\d +(ADDED|MODIFIED|DELETED)", text))
+
+    status, screen = _run_in_pty(INFORMER_RUN, both_synced_with_events)
     assert status == 0, screen
     for column in columns:
         assert column in screen, f"column {column!r} of the quickstart's screen is not in the live view"
