@@ -111,6 +111,21 @@ async def test_kubectl_get_json_and_single_object(world: tuple[EmbeddedServer, K
     assert b'Error from server (NotFound): configmaps "nope" not found' in absent.stderr
 
 
+async def test_kubectl_label_and_patch(world: tuple[EmbeddedServer, Kubectl]) -> None:
+    server, kubectl = world
+    labelled = await kubectl("label", "routes.gateway.example.com", "checkout", "team=payments")
+    assert labelled.returncode == 0, labelled.stderr
+    assert server.get(ROUTES, "default/checkout")["metadata"]["labels"] == {"team": "payments"}  # type: ignore[index]
+    patched = await kubectl(
+        "patch", "configmap", "settings", "--type", "merge", "-p", '{"data":{"mode":"safe"}}'
+    )
+    assert patched.returncode == 0, patched.stderr
+    assert server.get("configmaps", "default/settings")["data"] == {"mode": "safe"}  # type: ignore[index]
+    deleted = await kubectl("delete", "routes.gateway.example.com", "search")
+    assert deleted.returncode == 0, deleted.stderr
+    assert set(server.list_objects(ROUTES)) == {"default/checkout"}
+
+
 async def test_kubectl_get_raw(world: tuple[EmbeddedServer, Kubectl]) -> None:
     _, kubectl = world
     result = await kubectl("get", "--raw", "/apis/gateway.example.com/v1/namespaces/default/routes?limit=1")

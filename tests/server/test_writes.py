@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import httpx
+import orjson
 import pytest
 from informer.server import EmbeddedServer, StatusError
 
@@ -107,3 +108,28 @@ async def test_in_process_api_names(server: EmbeddedServer) -> None:
     assert server.list_objects(ROUTES) == {}
     with pytest.raises(KeyError, match="not served"):
         server.create("widgets", {"metadata": {"name": "w"}})
+
+
+async def test_merge_patch(server: EmbeddedServer, client: httpx.AsyncClient) -> None:
+    server.create(ROUTES, route("a", app="web", tier="front"))
+    patch = {"metadata": {"labels": {"tier": None, "new": "yes"}}, "spec": {"port": 9090}}
+    response = await client.patch(
+        f"{NS_URL}/a", content=orjson.dumps(patch), headers={"Content-Type": "application/merge-patch+json"}
+    )
+    assert response.status_code == 200
+    patched = response.json()
+    assert patched["metadata"]["labels"] == {"app": "web", "new": "yes"}
+    assert patched["spec"] == {"pathPrefix": "/a", "service": "svc", "port": 9090}
+    assert patched["metadata"]["generation"] == 2
+    stale = {"metadata": {"resourceVersion": "1"}, "spec": {"port": 1}}
+    conflict = await client.patch(
+        f"{NS_URL}/a", content=orjson.dumps(stale), headers={"Content-Type": "application/merge-patch+json"}
+    )
+    assert conflict.status_code == 409
+    json_patch = await client.patch(
+        f"{NS_URL}/a", content=b"[]", headers={"Content-Type": "application/json-patch+json"}
+    )
+    assert json_patch.status_code == 415 and json_patch.json()["reason"] == "UnsupportedMediaType"
+    # in process, addressed like delete
+    server.patch(ROUTES, "default/a", {"metadata": {"labels": {"app": None}}})
+    assert server.get(ROUTES, "default/a")["metadata"]["labels"] == {"new": "yes"}  # type: ignore[index]

@@ -167,6 +167,23 @@ class EmbeddedServer:
         """Replace an object (404 if missing; 409 if ``metadata.resourceVersion`` is given and stale)."""
         return self._world.collection(resource_name).update(obj)
 
+    def patch(
+        self, resource_name: str, key_or_name: str, patch: Mapping[str, Any], namespace: str | None = None
+    ) -> dict[str, Any]:
+        """Apply a JSON merge patch to one object (``{"metadata": {"labels": {"a": None}}}``
+        removes label ``a``); addressed like :meth:`delete`."""
+        collection = self._world.collection(resource_name)
+        name, namespace = self._address(collection.resource.namespaced, key_or_name, namespace)
+        return collection.patch(name, namespace, patch)
+
+    def _address(self, namespaced: bool, key_or_name: str, namespace: str | None) -> tuple[str, str | None]:
+        if not namespaced:
+            return key_or_name, None
+        if namespace is not None:
+            return key_or_name, namespace
+        ns, _, name = key_or_name.rpartition("/")
+        return name, ns or "default"
+
     def apply(self, resource_name: str, obj: Mapping[str, Any]) -> dict[str, Any]:
         """Create or replace (ignoring a stale resourceVersion): handy for demo churn."""
         collection = self._world.collection(resource_name)
@@ -182,10 +199,7 @@ class EmbeddedServer:
         """Delete by ``"ns/name"``, by ``name`` + ``namespace``, or by ``name`` (cluster-scoped,
         or ``default`` namespace). Returns the last state, stamped with the deletion's version."""
         collection = self._world.collection(resource_name)
-        name = key_or_name
-        if collection.resource.namespaced and namespace is None:
-            namespace, _, name = key_or_name.rpartition("/")
-            namespace = namespace or "default"
+        name, namespace = self._address(collection.resource.namespaced, key_or_name, namespace)
         return collection.delete(name, namespace)
 
     def get(self, resource_name: str, key: str) -> dict[str, Any] | None:

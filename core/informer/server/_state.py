@@ -94,6 +94,20 @@ def _fresh_copy(obj: Mapping[str, Any]) -> dict[str, Any]:
     return copied
 
 
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch: objects merge key by key, ``null`` deletes, anything
+    else replaces."""
+    if not isinstance(patch, Mapping):
+        return patch
+    result = dict(target) if isinstance(target, Mapping) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
 def key_of(namespace: str | None, name: str) -> str:
     return f"{namespace}/{name}" if namespace else name
 
@@ -298,6 +312,24 @@ class Collection:
         self.objects[key] = stored
         self._record("MODIFIED", key, rv, stored, old_stored)
         return new
+
+    def patch(self, name: str, namespace: str | None, patch: Mapping[str, Any]) -> dict[str, Any]:
+        """Apply a JSON merge patch (RFC 7386) to an object; a ``metadata.resourceVersion``
+        in the patch is a precondition, as in :meth:`update`."""
+        key = key_of(namespace if self.resource.namespaced else None, name)
+        stored = self.objects.get(key)
+        if stored is None:
+            raise self._not_found(name)
+        current = self.decode(stored)
+        merged = merge_patch(current, patch)
+        if not isinstance(merged, dict) or not isinstance(merged.get("metadata"), dict):
+            raise StatusError(422, f"{self.resource.kind} is invalid: the patch removes metadata", "Invalid")
+        meta = merged["metadata"]
+        if meta.get("name") != name or (self.resource.namespaced and meta.get("namespace") != namespace):
+            raise StatusError(400, "a patch may not change metadata.name or metadata.namespace", "BadRequest")
+        if "resourceVersion" not in (patch.get("metadata") or {}):
+            meta.pop("resourceVersion", None)
+        return self.update(merged, namespace)
 
     def delete(self, name: str, namespace: str | None = None) -> dict[str, Any]:
         key = key_of(namespace if self.resource.namespaced else None, name)
