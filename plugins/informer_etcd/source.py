@@ -24,6 +24,11 @@ any other PUT is MODIFIED. A watch whose start revision was compacted is cancell
 server with ``compact_revision``: that raises :class:`~informer.Expired`, and the reflector
 relists and diffs, which turns keys deleted meanwhile into deletions.
 
+A known gap of etcd itself: a watch that starts exactly at the compaction revision C is
+accepted, but a DELETE that happened at C is not delivered (compaction drops tombstones at
+or below C). It takes a disconnection, a compaction and a delete all landing on the
+revision right after the last one seen; the next relist repairs it.
+
 The end of a watch. etcd never ends a watch by itself. When the server shuts down the
 stream gets an ``{"error": ...}`` line, and a crashed server leaves a broken chunked body;
 both raise, so the reflector backs off and re-watches from the last revision it saw. The
