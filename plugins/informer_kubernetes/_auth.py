@@ -29,7 +29,7 @@ import trio
 from informer import Unauthorized
 
 from ._exec import ExecCredential, run_exec_plugin
-from ._tls import load_client_cert
+from ._tls import load_client_cert, make_ssl_context
 from .kubeconfig import ClientConfig
 
 __all__ = ["KubeAuth"]
@@ -48,7 +48,7 @@ class KubeAuth(httpx.Auth):
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
-        self._ssl_context = ssl_context
+        self._ssl_context = ssl_context if ssl_context is not None else make_ssl_context(config)
         self._period = token_file_period
         self._env = env
         self._clock = clock
@@ -59,6 +59,11 @@ class KubeAuth(httpx.Auth):
         self._exec_cert_loaded: tuple[bytes, bytes] | None = None
         #: how many times the exec plugin ran (for tests and stats)
         self.exec_runs = 0
+
+    @property
+    def ssl_context(self) -> ssl.SSLContext:
+        """The TLS context an exec plugin's client certificate is loaded into."""
+        return self._ssl_context
 
     # -- credential sources ---------------------------------------------------------------
 
@@ -81,7 +86,7 @@ class KubeAuth(httpx.Auth):
         self._exec = cred
         if cred.client_cert_data is not None and cred.client_key_data is not None:
             pair = (cred.client_cert_data, cred.client_key_data)
-            if self._ssl_context is not None and pair != self._exec_cert_loaded:
+            if pair != self._exec_cert_loaded:
                 try:
                     load_client_cert(self._ssl_context, *pair, where=self.config.exec.origin)
                 except Exception as exc:  # ConfigError: bad PEM from the plugin

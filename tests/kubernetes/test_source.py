@@ -279,18 +279,29 @@ async def test_tls_failure_names_host_and_reason(cluster: ClusterFactory, tmp_pa
     assert "certificate verify failed" in message or "unable to get local issuer" in message
 
 
-async def test_exec_plugin_credentials(cluster: ClusterFactory, tmp_path: Path, ca: Any) -> None:
+async def test_exec_plugin_credentials_shared_by_informers(
+    cluster: ClusterFactory, tmp_path: Path, ca: Any
+) -> None:
     state = tmp_path / "plugin"
+    configmaps = ResourceType(name="configmaps", kind="ConfigMap", plural="configmaps")
     with trio.fail_after(20):
-        async with cluster(["pods"]) as c:
+        async with cluster(["pods", "configmaps"]) as c:
             c.server.create("pods", pod("p"))
+            c.server.create("configmaps", {"metadata": {"name": "cm"}, "data": {"k": "v"}})
             doc = kubeconfig_doc(c.server.url, ca=ca.cert_pem.bytes(), user=exec_user(state))
             path = write_kubeconfig(tmp_path / "exec-config", doc)
             (state / "token").write_text("s3cret-token")
-            async with informer_for(c, options={"kubeconfig": str(path)}) as inf:
-                await inf.wait_synced(timeout=10)
-                assert cached(inf) == expected(c.server)
-    assert (state / "runs.jsonl").read_text().count("\n") == 1  # cached: one run for list + watch
+            opts = {"kubeconfig": str(path)}
+            async with (
+                informer_for(c, options=opts) as pods,
+                informer_for(c, configmaps, options=opts) as cms,
+            ):
+                await pods.wait_synced(timeout=10)
+                await cms.wait_synced(timeout=10)
+                assert cached(pods) == expected(c.server)
+                assert cached(cms) == expected(c.server, "configmaps")
+    # one identity, one plugin run: cached across list and watch and across informers
+    assert (state / "runs.jsonl").read_text().count("\n") == 1
 
 
 async def test_in_cluster_service_account(
