@@ -261,3 +261,37 @@ async def test_client_certificate_from_kubeconfig_and_from_exec(
         async with build_client(cfg) as client:
             response = await client.get("/api")
     assert response.json() == {"san": "bob@example.com"}
+
+
+async def test_relative_exec_command_resolves_against_the_kubeconfig(tmp_path: Path) -> None:
+    folder = tmp_path / "kube"
+    (folder / "bin").mkdir(parents=True)
+    script = folder / "bin" / "get-token"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import json\n"
+        'print(json.dumps({"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential",'
+        ' "status": {"token": "from-relative"}}))\n'
+    )
+    script.chmod(0o755)
+    user = {
+        "exec": {
+            "apiVersion": "client.authentication.k8s.io/v1",
+            "command": "./bin/get-token",
+            "interactiveMode": "Never",
+        }
+    }
+    cfg = load_kubeconfig(write_kubeconfig(folder / "config", kubeconfig_doc("https://k", user=user)))
+    assert cfg.exec is not None and cfg.exec.command == str(folder / "bin" / "get-token")
+    async with httpx.AsyncClient(transport=api({"Bearer from-relative"}, []), auth=KubeAuth(cfg)) as client:
+        assert (await client.get("https://k/api")).status_code == 200
+
+
+async def test_exec_plugin_that_needs_a_terminal_is_refused(tmp_path: Path) -> None:
+    user = exec_user(tmp_path / "plugin")
+    user["exec"]["interactiveMode"] = "Always"
+    cfg = load_kubeconfig(write_kubeconfig(tmp_path / "config", kubeconfig_doc("https://k", user=user)))
+    async with httpx.AsyncClient(transport=api(set(), []), auth=KubeAuth(cfg)) as client:
+        with pytest.raises(Unauthorized, match="interactiveMode Always needs a terminal"):
+            await client.get("https://k/api")
+    assert not (tmp_path / "plugin" / "runs.jsonl").exists()
