@@ -24,8 +24,9 @@ def cli_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "informer.cli", *args]
 
 
-def _env() -> dict[str, str]:
+def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
+    env.update(extra or {})
     env.pop("INFORMER_PLUGINS", None)
     env["PYTHONUNBUFFERED"] = "1"
     env.setdefault("COLUMNS", "160")
@@ -83,14 +84,16 @@ class CliProcess:
 
 
 @asynccontextmanager
-async def run_cli(*args: str, cwd: str | None = None) -> AsyncIterator[CliProcess]:
+async def run_cli(
+    *args: str, cwd: str | None = None, env: dict[str, str] | None = None
+) -> AsyncIterator[CliProcess]:
     """Start ``informer-run ARGS``; on exit, kill it if it still runs."""
     process = await trio.lowlevel.open_process(
         cli_command(*args),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
-        env=_env(),
+        env=_env(env),
         cwd=cwd,
     )
     proc = CliProcess(process)
@@ -112,11 +115,13 @@ async def run_cli(*args: str, cwd: str | None = None) -> AsyncIterator[CliProces
             process.kill()
 
 
-async def run_cli_to_end(*args: str, within: float = 30) -> tuple[int, str, str]:
+async def run_cli_to_end(
+    *args: str, within: float = 30, env: dict[str, str] | None = None
+) -> tuple[int, str, str]:
     """Run ``informer-run ARGS`` to completion: (exit status, stdout, stderr)."""
     with trio.fail_after(within):
         result = await trio.run_process(
-            cli_command(*args), capture_stdout=True, capture_stderr=True, check=False, env=_env()
+            cli_command(*args), capture_stdout=True, capture_stderr=True, check=False, env=_env(env)
         )
     return result.returncode, result.stdout.decode(), result.stderr.decode()
 

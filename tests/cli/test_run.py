@@ -135,6 +135,22 @@ async def test_metrics_and_readiness_move_with_the_server() -> None:
             assert await proc.wait() == 0
 
 
+async def test_a_large_initial_list_logs_its_progress() -> None:
+    async with open_embedded_server(resources=[ServerResource.parse(ROUTES)]) as server:
+        for i in range(2000):
+            server.create(ROUTES, route(f"ns{i % 7}", f"r{i}", f"/r{i}"))
+        server.faults = Faults(delay=0.3)  # every page takes a while
+        args = ["--source", server.url, "--resource", ROUTES, "--page-size", "250", "-o", "log"]
+        async with run_cli(*args) as proc:
+            m = await proc.wait_line(r"listing, (\d+) pages / (\d+) objects received so far", stream="stderr")
+            pages, objects = int(m.group(1)), int(m.group(2))
+            assert 1 <= pages < 8 and objects == 250 * pages
+            await proc.wait_line(rf"{ROUTES}: synced, 2000 objects", stream="stderr", within=30)
+            proc.signal(signal.SIGTERM)
+            assert await proc.wait() == 0
+        assert "2000 objects cached" in proc.stderr[-1]
+
+
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

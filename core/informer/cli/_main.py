@@ -55,11 +55,12 @@ def exit_status(exc: BaseException) -> int:
     return EXIT_FAILURE
 
 
-def _describe(exc: BaseException) -> str:
+def _describe(exc: BaseException) -> list[str]:
+    """The error as lines (one per problem: a config file may have several)."""
     text = str(exc).strip() or type(exc).__name__
     if not isinstance(exc, InformerError | UsageError | OSError):
         text = f"{type(exc).__name__}: {text} (internal error; --debug shows the traceback)"
-    return " ".join(text.split())
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -91,5 +92,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         leaf = _leaf(exc)
         if isinstance(leaf, KeyboardInterrupt):
             return EXIT_OK
-        print(f"informer-run: error: {_describe(leaf)}", file=sys.stderr, flush=True)
+        for line in _describe(leaf):
+            print(f"informer-run: error: {line}", file=sys.stderr, flush=True)
         return exit_status(leaf)

@@ -170,7 +170,9 @@ async def _quick_plan(args: argparse.Namespace, registry: Registry) -> Plan:
         kind = "etcd" if source.name == "etcd" else ("http" if scheme in ("http", "https") else source.name)
         options = {"url": text}
         if args.context:
-            raise UsageError("--context goes with --source k8s")
+            if source.name != "kubernetes":
+                raise UsageError("--context goes with --source k8s")
+            options["context"] = args.context
     _check_options(registry, source, options)
     if not args.resource and not args.discover:
         raise UsageError("--source needs --resource NAME (or --discover)")

@@ -231,6 +231,7 @@ async def run_main(args: argparse.Namespace) -> int:
     stop = trio.Event()
     jsonl = JsonlOutput(sys.stdout.buffer) if mode == "jsonl" else None
     events = EventLog(args.events) if mode == "live" else None
+    summary = "informer-run: stopped at once (second signal): no drain, no snapshot"
 
     async with trio.open_nursery() as root:
         await root.start(watch_signals, stop, root.cancel_scope)

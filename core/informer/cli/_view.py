@@ -191,35 +191,27 @@ class Dashboard:
 
 
 class ProgressLog:
-    """Log lines for what the live view shows as it changes: list progress, sync, errors.
+    """Log lines for the progress of a (large) list, which the live view shows as "listing".
 
     Called on a timer; rate-limits list progress to one line per ``every`` seconds per informer.
     """
 
-    def __init__(self, every: float = 2.0) -> None:
+    def __init__(self, every: float = 1.0) -> None:
         self._every = every
-        self._state: dict[str, tuple[bool, int, str | None, float]] = {}
+        self._state: dict[str, tuple[int, float]] = {}
 
     def tick(self, informers: Mapping[str, Any]) -> None:
         now = time.monotonic()
         for name, inf in informers.items():
             s = inf.stats
-            was_synced, pages, last_error, logged_at = self._state.get(name, (False, -1, None, 0.0))
-            if inf.synced and not was_synced:
-                log.info(
-                    "%s: synced, %d objects at resourceVersion %s",
-                    name,
-                    len(inf.store),
-                    s.last_resource_version,
-                )
-            elif s.listing and s.list_pages != pages and now - logged_at >= self._every:
+            pages, logged_at = self._state.get(name, (-1, 0.0))
+            # (the informer logs its own sync and its errors; this adds the list's progress)
+            if s.listing and s.list_pages and s.list_pages != pages and now - logged_at >= self._every:
                 log.info(
                     "%s: listing, %d pages / %d objects received so far", name, s.list_pages, s.list_objects
                 )
                 logged_at, pages = now, s.list_pages
-            if s.last_error and s.last_error != last_error:
-                log.warning("%s: %s", name, s.last_error)
-            self._state[name] = (inf.synced, pages, s.last_error, logged_at)
+            self._state[name] = (pages, logged_at)
         for name in list(self._state):
             if name not in informers:
                 del self._state[name]
