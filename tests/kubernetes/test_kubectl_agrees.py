@@ -12,9 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import trio
+import trustme
+from informer_kubernetes.discovery import discover_resource_types
 from informer_kubernetes.kubeconfig import load_kubeconfig
 
-from ._kubeconfigs import kubeconfig_doc, write_kubeconfig
+from ._kubeconfigs import exec_user, kubeconfig_doc, write_kubeconfig
+from .conftest import ClusterFactory
 
 KUBECTL = shutil.which("kubectl")
 pytestmark = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
@@ -68,3 +72,42 @@ def test_merged_kubeconfig_resolves_as_kubectl_does(tmp_path: Path) -> None:
         args = ("--context", context) if context else ()
         ours = load_kubeconfig(env=env, context=context)
         assert (ours.context, ours.server, ours.namespace) == resolved_by_kubectl(env, *args), context
+
+
+async def test_exec_plugin_sees_what_kubectl_shows_it(
+    cluster: ClusterFactory, ca: trustme.CA, tmp_path: Path
+) -> None:
+    """Run the same exec plugin from kubectl and from us: same KUBERNETES_EXEC_INFO, args, env."""
+    assert KUBECTL is not None
+    state = tmp_path / "plugin"
+    with trio.fail_after(30):
+        async with cluster(["pods"]) as c:
+            doc = kubeconfig_doc(c.server.url, ca=ca.cert_pem.bytes(), user=exec_user(state))
+            doc["clusters"][0]["cluster"]["extensions"] = [
+                {"name": "client.authentication.k8s.io/exec", "extension": {"audience": "informer"}}
+            ]
+            path = write_kubeconfig(tmp_path / "config", doc)
+            (state / "token").write_text("s3cret-token")
+            env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
+            result = await trio.run_process(
+                [
+                    KUBECTL,
+                    "--kubeconfig",
+                    str(path),
+                    "--cache-dir",
+                    str(tmp_path / "cache"),
+                    "get",
+                    "--raw",
+                    "/api",
+                ],
+                env=env,
+                capture_stdout=True,
+                capture_stderr=True,
+                check=False,
+            )
+            assert result.returncode == 0, result.stderr.decode()
+            found = await discover_resource_types({"kubeconfig": str(path)})
+    assert [d["name"] for d in found] == ["pods"]
+    kubectl_run, our_run = (json.loads(line) for line in (state / "runs.jsonl").read_text().splitlines())
+    assert our_run == kubectl_run
+    assert kubectl_run["info"]["spec"]["cluster"]["config"] == {"audience": "informer"}
