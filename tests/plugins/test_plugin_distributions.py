@@ -369,6 +369,10 @@ def test_every_broken_plugin_is_reported_by_name_and_the_others_still_load(plugi
             assert error.startswith(expected[:-3]), error
         else:
             assert error == expected
+    # where a plugin that failed to import lives is still shown
+    assert listed["import-error"]["location"].endswith(
+        os.path.join("site-packages", "itb", "import_error.py")
+    )
     assert "informer-test-broken (itb.twin)" in listed["twin"]["errors"][0]
     assert "informer-test-twin (itt)" in listed["twin"]["errors"][0]
     # a clash between two third-party plugins refuses both, each naming the other

@@ -20,6 +20,7 @@ module that raises at import time, even ``SystemExit``, must not take down the h
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -79,6 +80,21 @@ def _module_location(obj: Any) -> str | None:
         module = sys.modules.get(getattr(obj, "__module__", "") or "")
     file = getattr(module, "__file__", None)
     return str(Path(file).resolve()) if file else None
+
+
+def _spec_location(module: str) -> str | None:
+    """Where ``module`` would be loaded from, without running it (for a module that failed).
+
+    Finding it may import its parent packages; a failure there just means "unknown".
+    """
+    try:
+        spec = importlib.util.find_spec(module)
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        return None
+    origin = spec.origin if spec is not None else None
+    return str(Path(origin).resolve()) if origin and origin not in ("built-in", "frozen") else None
 
 
 def _discover() -> tuple[dict[str, metadata.EntryPoint], dict[str, list[metadata.EntryPoint]]]:
@@ -224,6 +240,7 @@ def load_plugins(
             error = PluginError(name, f"cannot import {ep.value!r}: {type(exc).__name__}: {exc}")
             error.__cause__ = exc
             info.fail(error)
+            info.location = _spec_location(ep.module)
             continue
         info.location = _module_location(obj)
         _register(hooks, info, obj)
