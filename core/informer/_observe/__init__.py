@@ -14,7 +14,7 @@ from __future__ import annotations
 from ._http import ObserveApp, serve_observe
 from ._jsonable import dumps, jsonable
 from ._jsonl import JsonlHandler, JsonlOutput
-from ._metrics import METRICS, InformerCollector, MetricDoc, histogram_buckets, metrics_reference
+from ._metrics import METRICS, InformerCollector, MetricDoc, histogram_buckets
 from ._snapshot import snapshot, snapshot_bytes, write_snapshot
 
 __all__ = [
@@ -27,7 +27,6 @@ __all__ = [
     "dumps",
     "histogram_buckets",
     "jsonable",
-    "metrics_reference",
     "serve_observe",
     "snapshot",
     "snapshot_bytes",

@@ -10,7 +10,9 @@ all of them share one :class:`JsonlOutput`. Records::
 
 ``type`` is ADDED, MODIFIED or DELETED (``object`` is then the last known state), and one
 ``SYNCED`` marker per informer once the initial list has been written: everything before
-it replays to the cache at sync time, everything after it is a change.
+it replays to the cache at sync time, everything after it is a change. The marker's
+``resourceVersion`` is the version the informer synced at (its list's), and ``objects``
+how many initial ADDED records precede it.
 
 Writes are synchronous on purpose: lines from different informers never interleave, and a
 slow reader of the pipe slows the handler (whose backlog then shows it) rather than
@@ -84,7 +86,7 @@ class JsonlHandler:
         )
 
     def synced(self, resource_version: str | None = None) -> None:
-        """Write the ``SYNCED`` marker (once)."""
+        """Write the ``SYNCED`` marker (once); without a version, the last one written."""
         if self.synced_written:
             return
         self.synced_written = True

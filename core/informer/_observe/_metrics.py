@@ -7,7 +7,7 @@ scraped. An informer that stops simply stops being listed by the provider, so it
 series disappear from the next scrape — there is nothing to unregister.
 
 :data:`METRICS` is the one list of every metric exposed; the docs' metrics reference is
-generated from it (:func:`metrics_reference`), and the collector takes its help texts from
+generated from it (``docs/_gen/metrics.py``), and the collector takes its help texts from
 it, so the two cannot drift apart.
 """
 
@@ -27,7 +27,9 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-__all__ = ["METRICS", "InformerCollector", "MetricDoc", "histogram_buckets", "metrics_reference"]
+from .._stats import LatencyHistogram
+
+__all__ = ["METRICS", "InformerCollector", "MetricDoc", "histogram_buckets"]
 
 _INF = ("informer", "resource")
 _HANDLER = (*_INF, "handler")
@@ -128,38 +130,14 @@ METRICS: tuple[MetricDoc, ...] = (
 )
 
 
-def histogram_buckets(h: Any) -> tuple[list[tuple[str, float]], float] | None:
-    """``(cumulative buckets as (le, count) ending with +Inf, sum)`` of a latency histogram.
-
-    Accepts the core's :class:`~informer.LatencyHistogram` (``bounds``/``counts``/``sum``:
-    per-bucket, not cumulative, counts; one more count than bounds for the overflow) and
-    anything with a ``buckets()`` method already in Prometheus form.
-    """
+def histogram_buckets(h: LatencyHistogram | None) -> tuple[list[tuple[str, float]], float] | None:
+    """``(cumulative buckets as (le, count), ending with +Inf; sum)`` of a latency histogram."""
     if h is None:
         return None
-    buckets = getattr(h, "prometheus_buckets", None) or getattr(h, "buckets", None)
-    if callable(buckets):
-        pairs = list(buckets())
-        if pairs and isinstance(pairs[0], tuple):
-            out = [(_le(le), float(c)) for le, c in pairs]
-            return out, float(getattr(h, "sum", 0.0))
-    bounds: Sequence[float] = getattr(h, "bounds", None) or ()
-    counts: Sequence[int] = getattr(h, "counts", None) or ()
-    if not counts:
-        return None
-    cumulative, out = 0.0, []
-    for i, c in enumerate(counts):
-        cumulative += c
-        le = bounds[i] if i < len(bounds) else math.inf
-        out.append((_le(le), cumulative))
-    if out[-1][0] != "+Inf":
-        out.append(("+Inf", cumulative))
-    return out, float(getattr(h, "sum", 0.0))
+    return [(_le(bound), float(count)) for bound, count in h.cumulative()], h.sum
 
 
-def _le(bound: Any) -> str:
-    if isinstance(bound, str):
-        return bound
+def _le(bound: float) -> str:
     return "+Inf" if math.isinf(bound) else repr(float(bound))
 
 
@@ -233,11 +211,3 @@ class InformerCollector(Collector):
             if s.last_error_time:
                 add("informer_last_error_timestamp_seconds", lbl, float(s.last_error_time))
         return iter(fam.values())
-
-
-def metrics_reference() -> str:
-    """A Markdown table of :data:`METRICS` (the docs' metrics reference is generated from this)."""
-    rows = ["| metric | type | labels | meaning |", "| --- | --- | --- | --- |"]
-    for m in METRICS:
-        rows.append(f"| `{m.name}` | {m.type} | {', '.join(m.labels)} | {m.help} |")
-    return "\n".join(rows) + "\n"

@@ -131,10 +131,11 @@ class Runtime:
         # then for this handler to have written every initial notification.
         with scope:
             await inf.wait_synced(timeout=None)
+            synced_at = inf.resource_version  # the list's version (the watch has barely begun)
             # The registration has no event for "initial notifications handled"; poll it.
             while not reg.synced:  # noqa: ASYNC110
                 await trio.sleep(0.01)
-            writer.synced()
+            writer.synced(synced_at)
 
     async def stop(self, name: str) -> None:
         self.specs.pop(name, None)
@@ -187,7 +188,8 @@ async def _startup_guard(rt: Runtime, limit: float) -> None:
             if isinstance(err, ResourceNotFound) and not inf.synced:
                 raise ResourceNotFound(f"{name}: unknown resource at {rt.source_of(name)}: {err}", status=404)
         if informers and all(inf.synced for inf in informers.values()):
-            log.info("%d informers synced in %.2fs", len(informers), time.monotonic() - started)
+            n = len(informers)
+            log.info("%d informer%s synced in %.2fs", n, "" if n == 1 else "s", time.monotonic() - started)
             return
         if limit and time.monotonic() - started > limit:
             waiting = [

@@ -243,7 +243,8 @@ def summary_line(informers: Mapping[str, Any], elapsed: float) -> str:
     synced = sum(1 for inf in informers.values() if inf.synced)
     events = sum(totals.values())
     by_type = ", ".join(f"{n} {t}" for t, n in totals.items())
+    count = f"{len(informers)} informer{'' if len(informers) == 1 else 's'}"
     return (
-        f"informer-run: stopped after {elapsed:.1f}s: {len(informers)} informers ({synced} synced), "
+        f"informer-run: stopped after {elapsed:.1f}s: {count} ({synced} synced), "
         f"{objects} objects cached, {events} events ({by_type}), {relists} relists, {reconnects} reconnects"
     )
