@@ -121,7 +121,7 @@ async def test_config_file_with_endpoints_and_credentials(private_etcd: EtcdServ
 
     config.write_text(config.read_text().replace("s3cret", "wrong"))
     result = await trio.run_process(
-        [*CLI, "--config", str(config), "-o", "log", "--sync-timeout", "2"],
+        [*CLI, "--config", str(config), "-o", "log", "--sync-timeout", "1"],
         capture_stdout=True,
         capture_stderr=True,
         check=False,
@@ -141,7 +141,7 @@ async def test_unreachable_etcd_exits_saying_connection_refused() -> None:
         "-o",
         "log",
         "--sync-timeout",
-        "2",
+        "1",
     ]
     with trio.fail_after(30):
         result = await trio.run_process(cmd, capture_stdout=True, capture_stderr=True, check=False)
