@@ -432,13 +432,38 @@ def _rss_kb() -> int:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
 
 
-def list_child(url: str, n: int, typed: bool, freeze: bool) -> None:
+def list_child(url: str, n: int, typed: bool, freeze: bool, bare: bool = False) -> None:
     from informer import SourceSpec, open_informer
     from informer_http.source import HttpSource
 
     res = _pods_resource(typed)
     before = _rss_kb()
     out: dict[str, Any] = {}
+
+    async def bare_list() -> None:
+        """The same pages with httpx + orjson, kept in a dict by key: a naive cache."""
+        import httpx
+
+        cache: dict[str, Any] = {}
+        t0 = time.perf_counter()
+        async with httpx.AsyncClient(timeout=None) as client:
+            token = ""
+            while True:
+                r = await client.get(f"{url}/api/v1/pods", params={"limit": "500", "continue": token})
+                body = orjson.loads(r.content)
+                for obj in body["items"]:
+                    meta = obj["metadata"]
+                    cache[f"{meta['namespace']}/{meta['name']}"] = obj
+                token = body["metadata"].get("continue")
+                if not token:
+                    break
+        out["seconds"] = time.perf_counter() - t0
+        assert len(cache) == n
+        gc.collect()
+        out["held_bytes_per_object"] = (_rss_kb() - before) * 1024 / n
+        t1 = time.perf_counter()
+        gc.collect()
+        out["full_gc_ms"] = (time.perf_counter() - t1) * 1000
 
     async def main() -> None:
         source = HttpSource(SourceSpec(resource=res, options={"url": url, "timeout": 600}))
@@ -455,7 +480,7 @@ def list_child(url: str, n: int, typed: bool, freeze: bool) -> None:
             out["full_gc_ms"] = (time.perf_counter() - t1) * 1000
             out["gc_tracked_objects"] = len(gc.get_objects())
 
-    trio.run(main)
+    trio.run(bare_list if bare else main)
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(out))
 
@@ -472,12 +497,13 @@ def main() -> int:
     parser.add_argument("--list-child", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--typed", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--freeze", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve(args.events, args.list)
         return 0
     if args.list_child:
-        list_child(args.list_child, args.list, args.typed, args.freeze)
+        list_child(args.list_child, args.list, args.typed, args.freeze, args.bare)
         return 0
 
     size = len(event_line(1))
@@ -535,14 +561,14 @@ def main() -> int:
             print()
             title = f"list {args.list:,} Pods (pages of 500)"
             print(f"{title:<44} {'seconds':>8} {'peak RSS MB':>12} {'held B/obj':>11} {'full GC ms':>11}")
-            for typed, freeze in ((False, False), (False, True), (True, False)):
-                cmd = [sys.executable, __file__, "--list-child", url, "--list", str(args.list)]
-                if typed:
-                    cmd.append("--typed")
-                if freeze:
-                    cmd.append("--freeze")
+            for label, flags in (
+                ("bare: httpx + orjson, kept in a dict", ["--bare"]),
+                ("informer: dict objects", []),
+                ("informer: dict objects, gc_freeze=True", ["--freeze"]),
+                ("informer: cattrs-typed Pods", ["--typed"]),
+            ):
+                cmd = [sys.executable, __file__, "--list-child", url, "--list", str(args.list), *flags]
                 result = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
-                label = ("typed Pods" if typed else "dict objects") + (", gc_freeze=True" if freeze else "")
                 print(
                     f"{label:<44} {result['seconds']:>8.2f} {result['peak_rss_mb']:>12.0f}"
                     f" {result['held_bytes_per_object']:>11,.0f} {result['full_gc_ms']:>11.1f}"

@@ -49,6 +49,14 @@ def _values_of(fn: Indexer, obj: Any) -> _Values:
     return values
 
 
+def _quiet_values(fn: Indexer, obj: Any) -> _Values:
+    # The old object's values: it was indexed (or counted as failing) when it was stored.
+    try:
+        return _values_of(fn, obj)
+    except Exception:
+        return ()
+
+
 class Store:
     """Key -> object map with named incremental indices.
 
@@ -199,27 +207,37 @@ class Store:
             return ()
 
     def _reindex(self, key: str, old: Any, new: Any) -> None:
+        # The per-event path: indexers are called inline (no helper per call) and the
+        # common outcomes — an add, or an update that does not move the object — cost one
+        # or two calls, a comparison and at most one set operation per index.
         indices = self._indices
         for name, fn in self._indexers.items():
-            old_values = self._safe_values(name, fn, key, old) if old is not None else ()
-            new_values = self._safe_values(name, fn, key, new) if new is not None else ()
+            new_values: Any
+            old_values: Any
+            try:
+                new_values = fn(new) if new is not None else ()
+                old_values = fn(old) if old is not None else ()
+            except Exception:
+                # Slow path: find which side failed, file that side under no value.
+                new_values = self._safe_values(name, fn, key, new) if new is not None else ()
+                old_values = _quiet_values(fn, old) if old is not None else ()
             if old_values == new_values:
-                # The common case (an update that does not move the object): one call each
-                # side and one comparison, no set operations.
                 continue
             index = indices[name]
-            for value in old_values:
-                bucket = index.get(value)
-                if bucket is not None:
-                    bucket.discard(key)
-                    if not bucket:
-                        del index[value]
-            for value in new_values:
-                bucket = index.get(value)
-                if bucket is None:
-                    index[value] = {key}
-                else:
-                    bucket.add(key)
+            if old_values:
+                for value in (old_values,) if old_values.__class__ is str else old_values:
+                    bucket = index.get(value)
+                    if bucket is not None:
+                        bucket.discard(key)
+                        if not bucket:
+                            del index[value]
+            if new_values:
+                for value in (new_values,) if new_values.__class__ is str else new_values:
+                    bucket = index.get(value)
+                    if bucket is None:
+                        index[value] = {key}
+                    else:
+                        bucket.add(key)
 
     def __repr__(self) -> str:
         return f"<Store {len(self._items)} objects, indices: {', '.join(self._indices) or 'none'}>"
