@@ -122,11 +122,12 @@ def informer_decoders() -> list[dict[str, Any]]:  # type: ignore[empty-body]
 
 @hookspec
 def informer_key_functions() -> list[dict[str, Any]]:  # type: ignore[empty-body]
-    """Contribute key functions: ``fn(decoded_object) -> str`` (schema ``key_function.schema.json``)::
+    """Contribute key functions: ``fn(decoded_object) -> str``, the object's key in the
+    store (schema ``key_function.schema.json``)::
 
-    @hookimpl
-    def informer_key_functions():
-        return [{"name": "gateway.route-path", "function": "informer_gateway.keys:by_path"}]
+        @hookimpl
+        def informer_key_functions():
+            return [{"name": "gateway.route-path", "function": "informer_gateway.keys:by_path"}]
     """
 
 
