@@ -208,6 +208,15 @@ class HandlerRegistration:
     def active(self) -> bool:
         return not self._closed
 
+    async def wait_synced(self) -> None:
+        """Wait until every ``initial`` notification queued so far has been handled.
+
+        After ``await informer.wait_synced()``, this waits for the handler to have seen
+        the whole initial contents (client-go's per-handler ``HasSynced``).
+        """
+        while self.initial_pending and not self._closed:
+            await self._idle_lot.park()
+
     async def wait_idle(self) -> None:
         """Wait until the buffer is empty and no call is in progress."""
         while (self.backlog or self._busy) and not self._closed:
@@ -328,6 +337,8 @@ class HandlerRegistration:
                     self.delivered += 1
                     if n.initial:
                         self.initial_pending -= 1
+                        if not self.initial_pending:
+                            self._idle_lot.unpark_all()
                     self.latency.observe(time.perf_counter() - n.received)
         finally:
             self._closed = True
