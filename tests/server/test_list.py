@@ -207,3 +207,15 @@ async def test_error_rate_fault_answers_500(server: EmbeddedServer, client: http
     server.faults.error_rate = 1.0
     assert (await client.get("/apis")).status_code == 200
     assert (await client.get(ROUTES_URL)).status_code == 500
+
+
+def test_faults_refuse_bad_values_also_at_runtime() -> None:
+    faults = Faults(history=3)
+    with pytest.raises(ValueError, match="error_rate must be between 0 and 1"):
+        faults.error_rate = 1.5
+    with pytest.raises(ValueError, match="watch_drop_after must be a whole number of events >= 1"):
+        Faults(watch_drop_after=0)
+    with pytest.raises(ValueError, match="delay must be a number of seconds"):
+        Faults(delay=-1)
+    faults.history = 0  # keep nothing: every resume is a 410
+    assert faults.history == 0 and faults.error_rate == 0.0

@@ -7,12 +7,33 @@ each request reads the current values.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
+from typing import Any
 
 import attrs
 
 __all__ = ["Faults"]
 
 
+def _events(minimum: int) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < minimum):
+            raise ValueError(f"{attribute.name} must be a whole number of events >= {minimum}, not {value!r}")
+
+    return check
+
+
+def _share(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+        raise ValueError(f"{attribute.name} must be between 0 and 1, not {value!r}")
+
+
+def _seconds(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, int | float) or value < 0:
+        raise ValueError(f"{attribute.name} must be a number of seconds >= 0, not {value!r}")
+
+
+# attrs.define validates on assignment too, so a bad value set while running is refused
 @attrs.define(slots=True)
 class Faults:
     """What the embedded server does wrong, on purpose.
@@ -28,27 +49,16 @@ class Faults:
     * ``delay`` — seconds to wait before answering each API request.
     """
 
-    watch_drop_after: int | None = None
-    history: int | None = None
-    error_rate: float = 0.0
-    garbage_every: int | None = None
-    delay: float = 0.0
+    watch_drop_after: int | None = attrs.field(default=None, validator=_events(1))
+    history: int | None = attrs.field(default=None, validator=_events(0))
+    error_rate: float = attrs.field(default=0.0, validator=_share)
+    garbage_every: int | None = attrs.field(default=None, validator=_events(1))
+    delay: float = attrs.field(default=0.0, validator=_seconds)
     seed: int = 0
     _rng: random.Random = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
-        self._check()
         self._rng = random.Random(self.seed)
-
-    def _check(self) -> None:
-        if not 0.0 <= self.error_rate <= 1.0:
-            raise ValueError(f"error_rate must be between 0 and 1, not {self.error_rate}")
-        for name in ("watch_drop_after", "history", "garbage_every"):
-            value = getattr(self, name)
-            if value is not None and value < (0 if name == "history" else 1):
-                raise ValueError(f"{name} must be a positive number of events, not {value}")
-        if self.delay < 0:
-            raise ValueError(f"delay must be >= 0 seconds, not {self.delay}")
 
     def reseed(self, seed: int) -> None:
         """Restart the error generator (the same seed gives the same sequence of 500s)."""
