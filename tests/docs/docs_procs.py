@@ -40,14 +40,22 @@ def command(text: str, **substitutions: str) -> list[str]:
 class Process:
     """A background process whose stdout lines are read as they come."""
 
-    def __init__(self, argv: Sequence[str], cwd: Path = ROOT, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        argv: Sequence[str],
+        cwd: Path = ROOT,
+        env: dict[str, str] | None = None,
+        stderr_file: Path | None = None,
+    ) -> None:
+        """``stderr_file``: write standard error there (to read it while the process runs)."""
         self.argv = list(argv)
+        self._stderr_file = open(stderr_file, "wb") if stderr_file else None  # noqa: SIM115
         self.proc = subprocess.Popen(
             self.argv,
             cwd=cwd,
             env={**os.environ, **(env or {})},
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self._stderr_file or subprocess.PIPE,
         )
         self.lines: list[str] = []
         self.stderr = ""
@@ -86,5 +94,18 @@ class Process:
         rest = (self._partial + out).decode()
         self._partial = b""
         self.lines.extend(rest.splitlines(keepends=True))
-        self.stderr += err.decode()
+        if self._stderr_file is not None:
+            self._stderr_file.close()
+            self.stderr += Path(self._stderr_file.name).read_text()
+        else:
+            self.stderr += err.decode()
         return self.proc.returncode
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 20, what: str = "condition") -> None:
+    """Poll ``predicate`` (a cheap check of something outside: a file, an HTTP endpoint)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)

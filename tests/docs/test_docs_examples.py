@@ -48,3 +48,8 @@ def test_slow_handlers_example_coalesces() -> None:
     shown = (EXAMPLES / "howto" / "slow_handlers.out").read_text()
     assert [name for name, _, _ in _slow_handler_lines(shown)] == ["every", "latest"]
     assert shown.rstrip().endswith("same final view: True")
+
+
+def test_wait_synced_example_says_why() -> None:
+    proc = run_example(EXAMPLES / "stuck-sync" / "wait_synced.py")
+    assert proc.stdout == (EXAMPLES / "stuck-sync" / "wait_synced.out").read_text()
