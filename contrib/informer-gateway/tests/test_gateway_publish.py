@@ -6,6 +6,7 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 import trio
 from informer_gateway import Endpoint, ObjectMeta, Route, RouteSpec, Service, ServiceSpec, create_handler
 from informer_gateway._runtime import running
@@ -73,3 +74,21 @@ async def test_handlers_dropped_before_a_manager_runs_leave_nothing_behind(tmp_p
             kept.on_add(route(1), True)
             await trio.sleep(0.05)
             assert (tmp_path / "kept.json").exists()
+
+
+async def test_a_write_failure_is_logged_and_retried(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the table's directory should be")
+    handler = create_handler({"json_file": str(blocker / "table.json")})
+    with trio.fail_after(5):
+        async with running():
+            handler.on_add(svc(1), True)
+            handler.on_add(route(1), True)
+            await trio.sleep(0.05)
+            assert "cannot write" in caplog.text  # logged, and the informers carry on
+            blocker.unlink()  # the operator fixes it; the next change lands
+            handler.on_add(route(2), True)
+            await trio.sleep(0.05)
+            assert table(blocker / "table.json")["generation"] == handler.generation

@@ -24,12 +24,17 @@ from contextlib import asynccontextmanager
 
 import trio
 
-__all__ = ["running", "start_when_running"]
+__all__ = ["is_running", "running", "start_when_running"]
 
 Task = Callable[[], Awaitable[object]]
 
 _pending: list[weakref.WeakMethod[Task]] = []
 _nurseries: list[trio.Nursery] = []
+
+
+def is_running() -> bool:
+    """True while a manager's nursery is open (tasks asked for now start at once)."""
+    return bool(_nurseries)
 
 
 def start_when_running(task: Task) -> None:

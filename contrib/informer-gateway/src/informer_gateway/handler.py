@@ -15,7 +15,9 @@ Options (all optional; see :data:`OPTIONS_SCHEMA`):
 ``json_file``
     Path of a JSON file holding the table (``{"generation": N, "routes": {prefix: entry},
     "counts": {...}}``), rewritten atomically (temporary file in the same directory, then
-    rename) after every change, so a reader never sees half a table.
+    rename) after every change, so a reader never sees half a table. Under a manager the
+    write happens in a worker thread; a write that fails is logged and retried on the next
+    change, and the informers carry on.
 ``print``
     ``true``: print the table as text to stderr after every change.
 ``min_interval``
@@ -47,7 +49,7 @@ from typing import Any, TextIO
 import trio
 from informer import converter
 
-from ._runtime import start_when_running
+from ._runtime import is_running, start_when_running
 from .model import Route, Service
 from .serve import serve_table
 from .table import RoutingTable
@@ -144,6 +146,7 @@ class RoutingTableHandler:
         #: ``table.version`` last written to the sinks (0 = nothing published yet)
         self.published_version = 0
         self._wake: trio.Event | None = None  # set while a publisher task runs
+        self._publisher_scheduled = False
 
     @property
     def generation(self) -> int:
@@ -177,13 +180,42 @@ class RoutingTableHandler:
     def _changed(self) -> None:
         if self._wake is not None:
             self._wake.set()
+        elif self._publisher_scheduled and is_running():
+            pass  # the publisher task is about to start; it publishes what changed meanwhile
         elif self.has_sinks:
             self.publish()
 
     def publish(self) -> bool:
         """Write the table to the sinks now if it changed since the last write; true if written."""
-        if self.published_version == self.table.version or not self.has_sinks:
+        document = self._next_document()
+        if document is None:
             return False
+        if self.json_file is not None:
+            write_json_atomically(self.json_file, document)
+        self._print(document)
+        return True
+
+    async def publish_async(self) -> bool:
+        """:meth:`publish`, with the file written in a worker thread: an fsync on a busy disk
+        must not stall the trio thread every informer runs in. The document is taken first,
+        in this thread, so it is one consistent state of the table."""
+        document = self._next_document()
+        if document is None:
+            return False
+        if self.json_file is not None:
+            try:
+                await trio.to_thread.run_sync(write_json_atomically, self.json_file, document)
+            except BaseException:
+                # Not written (cancelled before the thread started, or the write failed):
+                # leave the table marked unpublished so the final flush writes it.
+                self.published_version = -1
+                raise
+        self._print(document)
+        return True
+
+    def _next_document(self) -> dict[str, Any] | None:
+        if self.published_version == self.table.version or not self.has_sinks:
+            return None
         document = self.document()
         self.published_version = self.table.version
         log.debug(
@@ -192,11 +224,11 @@ class RoutingTableHandler:
             document["counts"]["prefixes"],
             document["counts"]["backends"],
         )
-        if self.json_file is not None:
-            write_json_atomically(self.json_file, document)
+        return document
+
+    def _print(self, document: Mapping[str, Any]) -> None:
         if self.print_to is not None:
             print(render_text(document), file=self.print_to, flush=True)
-        return True
 
     async def serve(self) -> None:
         """Serve the table over HTTP on ``listen`` until cancelled (see :mod:`informer_gateway.serve`)."""
@@ -206,16 +238,26 @@ class RoutingTableHandler:
         """Publish coalesced changes until cancelled (see the class docs); then the last one."""
         try:
             while True:
-                # Reset, then publish: publish() has no checkpoint, so no change can slip in
-                # between; a change from now on sets the new event.
+                # Reset, then take the document: no checkpoint in between, so no change can
+                # slip through unseen; a change from now on sets the new event.
                 self._wake = trio.Event()
-                if self.publish() and self.min_interval:
+                try:
+                    written = await self.publish_async()
+                except OSError as exc:
+                    # A full disk or a missing permission must not take the informers down:
+                    # say so; the next change tries again.
+                    log.error("gateway.routing-table: cannot write %s: %s", self.json_file, exc)
+                    written = False
+                if written and self.min_interval:
                     await trio.sleep(self.min_interval)
                 await self._wake.wait()
         finally:
             self._wake = None
             # Shutdown: the informers have stopped feeding us; make the last state durable.
-            self.publish()
+            try:
+                self.publish()
+            except OSError as exc:
+                log.error("gateway.routing-table: cannot write %s: %s", self.json_file, exc)
 
 
 _KINDS: dict[str, type[Route] | type[Service]] = {"Route": Route, "Service": Service}
@@ -245,6 +287,7 @@ def create_handler(options: Mapping[str, Any]) -> RoutingTableHandler:
         min_interval=float(options.get("min_interval", 0.0)),
     )
     if handler.has_sinks:
+        handler._publisher_scheduled = True
         start_when_running(handler.run_publisher)
     if handler.listen:
         start_when_running(handler.serve)
