@@ -251,6 +251,7 @@ class EtcdSource:
         keepalive = self.connection.options.keepalive_seconds or math.inf
         quiet_at = trio.current_time() + keepalive
         reopened = False
+        auth_retried = False
         while True:
             line: bytes | None = None
             with trio.move_on_at(min(deadline, quiet_at)):
@@ -304,6 +305,20 @@ class EtcdSource:
                 )
                 continue
             if result.get("canceled"):
+                if (
+                    not auth_retried
+                    and self.connection.options.username is not None
+                    and "Unauthenticated" in result.get("cancel_reason", "")
+                ):
+                    # Our token expired (simple tokens die after 5 idle minutes, and an
+                    # open watch does not keep one alive): fetch another, watch again.
+                    auth_retried = True
+                    self.connection.token_rejected()
+                    await streams.open(self._watch_body(int(last_rv) + 1))
+                    url = streams.url
+                    reader = LineReader(streams.response.aiter_raw())
+                    fragments = []
+                    continue
                 self._raise_canceled(url, result)
             events = result.get("events")
             if events:
@@ -343,6 +358,7 @@ class EtcdSource:
                     last_rv = rv
                     yield out
             elif result.get("created"):
+                auth_retried = False
                 if reopened:
                     reopened = False
                     yield WatchEvent(EventType.BOOKMARK, None, last_rv)

@@ -69,8 +69,16 @@ async def test_expired_token_is_refreshed(auth_etcd: EtcdServer, root: EtcdClien
         await trio.sleep(2.5)  # the token (ttl 1 s) expires while unused
         page = await source.list(resource_version=None, limit=None, continue_token=None)
         assert [k for k, _, _ in page.items] == ["a"]
+        assert source.connection.authentications == 2
+        await trio.sleep(2.5)  # expired again: the watch is refused in-stream, then retried
+        async with source.watch(resource_version=page.resource_version, timeout_seconds=None) as events:
+            await root.put(f"{PREFIX}b", b"2")
+            async for ev in events:
+                if ev.type is EventType.ADDED:
+                    assert ev.key == "b"
+                    break
         await source.aclose()
-    assert source.connection.authentications == 2
+    assert source.connection.authentications == 3
 
 
 async def test_wrong_credentials_are_a_clear_error(auth_etcd: EtcdServer, root: EtcdClient) -> None:
