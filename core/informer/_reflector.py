@@ -520,6 +520,8 @@ class Reflector:
                 )
             raise _IdleTimeout(f"watch silent for {idle:g}s")
         if in_initial:
+            # A broken connection, not a verdict on the server: retry (with backoff) as a
+            # streaming list; the next attempt diffs against whatever this one applied.
             stats.listing = False
-            raise _WatchListUnsupported("the stream ended before the initial-events-end bookmark")
+            raise SourceError("the watch ended before the initial-events-end bookmark")
         stats.reconnects += 1

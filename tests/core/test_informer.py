@@ -309,3 +309,17 @@ async def test_gc_freeze_moves_the_synced_cache_out_of_the_collectors_sight() ->
             assert not any(o is cached for o in gc.get_objects())  # the collector no longer walks it
     finally:
         gc.unfreeze()
+
+
+async def test_streaming_list_cut_short_is_retried_as_a_streaming_list() -> None:
+    server = populated(3)
+    server.never_end_initial = True
+    source = server.source()
+    async with open_informer(RESOURCE, source, watch_list=True, **FAST) as inf:
+        await until(lambda: len(server.watch_calls) == 1 and bool(server.watchers))
+        server.never_end_initial = False
+        server.drop_watches()  # the connection breaks before the end bookmark
+        await inf.wait_synced(timeout=5)
+        await settle(inf, server)
+    assert server.list_calls == []
+    assert [c["send_initial_events"] for c in server.watch_calls[:2]] == [True, True]
