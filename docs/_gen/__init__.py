@@ -21,7 +21,7 @@ __all__ = ["GENERATORS", "MissingPiece", "render"]
 #: While the project was being built, a piece of the code a page documents could be
 #: missing; the build then said so on the page. The finished project has every piece:
 #: a missing one now fails the build.
-ALLOW_MISSING = True
+ALLOW_MISSING = False
 
 
 class MissingPiece(Exception):

@@ -25,7 +25,16 @@ def load_schemas() -> dict[str, dict[str, Any]]:
 
 
 def descriptor_schemas() -> dict[str, dict[str, Any]]:
-    return {name: schema for name, schema in load_schemas().items() if name != CONFIG_SCHEMA}
+    """The descriptor schemas, in the order of the hooks that return them."""
+    schemas = {name: schema for name, schema in load_schemas().items() if name != CONFIG_SCHEMA}
+    try:
+        from informer.plugins import SCHEMA_FILES
+
+        order = [f.removesuffix(".schema.json") for f in SCHEMA_FILES.values()]
+    except ImportError:
+        order = []
+    rank = {name: i for i, name in enumerate(order)}
+    return dict(sorted(schemas.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])))
 
 
 def _type_of(schema: dict[str, Any], root: dict[str, Any]) -> str:
