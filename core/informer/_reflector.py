@@ -164,6 +164,7 @@ class Reflector:
             try:
                 if need_list:
                     if self.watch_list:
+                        listed_before = self._lists
                         try:
                             await self._list_by_watch()
                             # the stream that carried the list then ended: keep watching
@@ -175,6 +176,12 @@ class Reflector:
                                 "%s: streaming list unavailable (%s); using list+watch", self.name, exc
                             )
                             self.watch_list = False
+                        finally:
+                            # Failed after the initial events were in: a re-watch will do.
+                            if self._lists != listed_before:
+                                need_list = False
+                        if not need_list:
+                            continue
                     await self._list()
                     need_list = False
                     expired_in_a_row = 0

@@ -19,7 +19,7 @@ from informer import (
     open_informer,
 )
 
-from .fakes import RESOURCE, FakeServer, Recorder, contents, replay, settle, until
+from .fakes import RESOURCE, FakeServer, Recorder, _Stop, contents, replay, settle, until
 
 FAST = {"backoff": Backoff(initial=0.01, maximum=0.05)}
 
@@ -232,8 +232,16 @@ async def test_streaming_list_mode() -> None:
         await inf.wait_synced(timeout=5)
         server.put("ns0/w0", n=9)
         await settle(inf, server, rec)
+        server.expire_continue = False
+        for ch in list(server.watchers):  # the stream breaks (an error, not a clean end)
+            ch.send_nowait(_Stop(ServerError("connection reset", status=None)))
+        server.watchers.clear()
+        server.put("ns0/w1", n=10)
+        await until(lambda: len(server.watch_calls) == 2)
+        await settle(inf, server, rec)
     assert server.list_calls == []
-    assert server.watch_calls[0]["send_initial_events"] is True
+    # the initial events came once; after the break it is a plain watch from the last version
+    assert [c["send_initial_events"] for c in server.watch_calls] == [True, False]
     assert [t for t, _, n in rec.seen if n.initial] == ["ADDED"] * 4
     assert replay(rec.seen) == server.objects
 
