@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from docs_procs import EXAMPLES, Process, command
@@ -57,3 +58,25 @@ def test_the_tutorial_end_to_end(etcd_url: str) -> None:
 
     assert script("compaction.py", etcd_url) == (ETCD / "compaction.out").read_text()
     assert script("read_config.py", etcd_url) == (ETCD / "read_config.out").read_text()
+
+
+def test_the_configuration_file_runs(etcd_url: str, tmp_path: Path) -> None:
+    """The page's three-member file, with this test's one member first (failover past the
+    members that are not there is the source's job, tested in tests/etcd)."""
+    port = etcd_url.rsplit(":", 1)[1]
+    text = (ETCD / "informers.yaml").read_text().replace("127.0.0.1:2379", f"127.0.0.1:{port}")
+    (tmp_path / "informers.yaml").write_text(text)
+    valid = subprocess.run(
+        command("informer-run validate informers.yaml"),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert valid.returncode == 0, valid.stdout + valid.stderr
+    proc = Process([*command("informer-run --config informers.yaml"), "--output", "jsonl"], cwd=tmp_path)
+    try:
+        lines = proc.wait_for(lambda ls: any('"SYNCED"' in line for line in ls))
+    finally:
+        assert proc.stop() == 0, proc.stderr
+    assert json.loads(lines[-1])["resource"] == "config"
