@@ -42,6 +42,15 @@ async def test_table_is_served_over_http_and_follows_changes() -> None:
     assert handler.url is None  # stopped with the manager
 
 
+async def test_port_out_of_range_is_logged_not_fatal(caplog: pytest.LogCaptureFixture) -> None:
+    handler = create_handler({"listen": "127.0.0.1:99999"})
+    with trio.fail_after(5):
+        async with serving():
+            await trio.sleep(0.05)
+    assert handler.url is None
+    assert "cannot serve the table on 127.0.0.1:99999" in caplog.text
+
+
 async def test_busy_port_is_logged_not_fatal(caplog: pytest.LogCaptureFixture) -> None:
     listeners = await trio.open_tcp_listeners(0, host="127.0.0.1")
     port = listeners[0].socket.getsockname()[1]

@@ -48,11 +48,12 @@ async def serve_table(
 ) -> None:
     """Serve ``handler``'s table on ``handler.listen`` until cancelled; reports the bound port."""
     assert handler.listen is not None
-    host, port = _split_listen(handler.listen)
     try:
+        host, port = _split_listen(handler.listen)
         listeners = await trio.open_tcp_listeners(port, host=host)
-    except OSError as exc:
-        # A busy port must not take the informers down with it: say so and serve nothing.
+    except (OSError, OverflowError, ValueError) as exc:
+        # A busy port (or one out of range) must not take the informers down with it: say
+        # so and serve nothing.
         log.error("gateway.routing-table: cannot serve the table on %s: %s", handler.listen, exc)
         return
     bound = listeners[0].socket.getsockname()[1]
