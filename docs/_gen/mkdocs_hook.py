@@ -18,7 +18,20 @@ if str(_DOCS) not in sys.path:
 import _gen  # noqa: E402  (needs docs/ on sys.path, set just above)
 
 _MARKER = re.compile(r"^<!-- informer-reference: (\w+) -->$", re.M)
+# The code's docstrings use Sphinx roles (:class:`~informer.Store`) for readers of the source;
+# mkdocstrings renders them as ":class:" followed by a code span. Keep the code span only,
+# shortened to its last component when the role asked for it with "~".
+_ROLE_HTML = re.compile(r":(?:py:)?(?:class|func|meth|data|attr|mod|exc|obj):<code>(~?)([^<]*)</code>")
 
 
 def on_page_markdown(markdown: str, *, page: Any, config: Any, files: Any) -> str:
     return _MARKER.sub(lambda m: _gen.render(m.group(1)), markdown)
+
+
+def _role(match: re.Match[str]) -> str:
+    short, target = match.groups()
+    return f"<code>{target.rsplit('.', 1)[-1] if short else target}</code>"
+
+
+def on_page_content(html: str, *, page: Any, config: Any, files: Any) -> str:
+    return _ROLE_HTML.sub(_role, html)
