@@ -39,8 +39,12 @@ serving = running
 
 
 def _split_listen(listen: str) -> tuple[str, int]:
-    host, _, port = listen.rpartition(":")
-    return host or "127.0.0.1", int(port)
+    host, _, text = listen.rpartition(":")
+    port = int(text)
+    if not 0 <= port <= 65535:
+        # The socket layer would silently take the port modulo 65536: refuse it instead.
+        raise ValueError(f"port {port} out of range 0-65535")
+    return host or "127.0.0.1", port
 
 
 async def serve_table(
@@ -51,7 +55,7 @@ async def serve_table(
     try:
         host, port = _split_listen(handler.listen)
         listeners = await trio.open_tcp_listeners(port, host=host)
-    except (OSError, OverflowError, ValueError) as exc:
+    except (OSError, ValueError) as exc:
         # A busy port (or one out of range) must not take the informers down with it: say
         # so and serve nothing.
         log.error("gateway.routing-table: cannot serve the table on %s: %s", handler.listen, exc)
