@@ -158,7 +158,10 @@ class EtcdSource:
         read, which is never older than any version asked for.
         """
         body: dict[str, Any] = {"key": self._key_b64, "range_end": self._range_end_b64}
-        page_size = self._page_size or limit
+        # The page_size option overrides the informer's page size, but never turns an
+        # unpaged request (limit=None: "everything at once", the reflector's answer to
+        # an expired continue token) into a paged one.
+        page_size = (self._page_size or limit) if limit else None
         if page_size:
             body["limit"] = page_size
         pinned: int | None = None
@@ -175,8 +178,7 @@ class EtcdSource:
         except Expired as exc:
             if pinned is not None:
                 raise ContinueExpired(
-                    f"{exc.message} — revision {pinned} of this list was compacted before it finished; "
-                    "relisting",
+                    f"{exc.message} — revision {pinned} of this list was compacted before it finished",
                     status=410,
                 ) from exc
             raise
@@ -268,6 +270,7 @@ class EtcdSource:
                     # not noticed. Re-create the watch from where we are (nothing is lost:
                     # half-received fragments are sent again) and tell the reflector the
                     # link is alive with a bookmark at the unchanged revision.
+                    logger.debug("%s: watch silent for %gs; re-creating it", self.description, keepalive)
                     await streams.open(self._watch_body(int(last_rv) + 1))
                     url = streams.url
                     reader = LineReader(streams.response.aiter_raw())
@@ -313,6 +316,7 @@ class EtcdSource:
                     # Our token expired (simple tokens die after 5 idle minutes, and an
                     # open watch does not keep one alive): fetch another, watch again.
                     auth_retried = True
+                    logger.info("%s: auth token expired; authenticating again", self.description)
                     self.connection.token_rejected()
                     await streams.open(self._watch_body(int(last_rv) + 1))
                     url = streams.url

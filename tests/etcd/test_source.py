@@ -89,15 +89,19 @@ async def test_paged_list_is_one_snapshot(etcd: EtcdClient, etcd_server: EtcdSer
 async def test_page_size_option_and_empty_prefix(
     etcd: EtcdClient, etcd_server: EtcdServer, prefix: str
 ) -> None:
+    """The page_size option overrides the informer's page size, but an unpaged request
+    (limit=None) stays unpaged: the reflector relies on it after an expired token."""
     source = source_for(etcd_server.url, prefix, page_size=7)
     with trio.fail_after(10):
-        items, rv, pages = await list_all(source, limit=None)
+        items, rv, pages = await list_all(source, limit=500)
         assert items == {} and len(pages) == 1 and int(rv) > 0
         await seed(etcd, prefix, 20)
+        items, _, pages = await list_all(source, limit=500)
+        assert len(items) == 20
+        assert [len(p.items) for p in pages] == [7, 7, 6]
         items, _, pages = await list_all(source, limit=None)
+        assert len(items) == 20 and len(pages) == 1
         await source.aclose()
-    assert len(items) == 20
-    assert [len(p.items) for p in pages] == [7, 7, 6]
 
 
 async def collect(events: Any, n: int, *, skip_bookmarks: bool = True) -> list[WatchEvent]:
