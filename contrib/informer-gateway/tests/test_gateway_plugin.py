@@ -94,5 +94,6 @@ def test_handler_is_built_from_validated_options(registry: Any, tmp_path: Any) -
     assert isinstance(handler, RoutingTableHandler)
     with pytest.raises(ConfigError, match=r"gateway\.routing-table.*json_fil"):
         registry.create_handler("gateway.routing-table", {"json_fil": "t.json"})
-    with pytest.raises(ConfigError, match="listen"):
-        registry.create_handler("gateway.routing-table", {"listen": "no-port"})
+    for bad in ("no-port", "127.0.0.1:65536"):
+        with pytest.raises(ConfigError, match="listen"):
+            registry.create_handler("gateway.routing-table", {"listen": bad})

@@ -58,6 +58,11 @@ __all__ = ["OPTIONS_SCHEMA", "RoutingTableHandler", "create_handler", "write_jso
 
 log = logging.getLogger("informer_gateway")
 
+# HOST:PORT with PORT in 0..65535 (0 = any free port), so `informer-run validate` catches a
+# port the socket layer would otherwise take modulo 65536.
+_PORT = r"([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+_LISTEN_PATTERN = rf"^[^:\s]*:{_PORT}$"
+
 #: JSON Schema of the handler's options (checked by trio-informer before the factory runs).
 OPTIONS_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -72,7 +77,7 @@ OPTIONS_SCHEMA: dict[str, Any] = {
         },
         "listen": {
             "type": "string",
-            "pattern": r"^[^:\s]*:[0-9]{1,5}$",
+            "pattern": _LISTEN_PATTERN,
             "description": "HOST:PORT to serve the table over HTTP",
         },
     },
