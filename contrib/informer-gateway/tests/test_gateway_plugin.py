@@ -97,3 +97,14 @@ def test_handler_is_built_from_validated_options(registry: Any, tmp_path: Any) -
     for bad in ("no-port", "127.0.0.1:65536"):
         with pytest.raises(ConfigError, match="listen"):
             registry.create_handler("gateway.routing-table", {"listen": bad})
+
+
+def test_object_schema_is_checked_when_asked(registry: Any) -> None:
+    checked = registry.resource_type("routes.gateway.example.com", validate_objects=True)
+    assert isinstance(checked.decoder(WIRE_ROUTE), Route)
+    relative = {**WIRE_ROUTE, "spec": {"pathPrefix": "catalog", "service": "s"}}
+    with pytest.raises(DecodeError, match=r"pathPrefix.*'\^/'"):
+        checked.decoder(relative)
+    services = registry.resource_type("services.gateway.example.com", validate_objects=True)
+    with pytest.raises(DecodeError, match="port"):
+        services.decoder({"metadata": {"name": "s"}, "spec": {"endpoints": [{"address": "a", "port": 0}]}})

@@ -13,6 +13,7 @@ Contributes, as data (each descriptor is validated by trio-informer before anyth
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from informer.plugins import hookimpl
@@ -32,6 +33,56 @@ GROUP = "gateway.example.com"
 SERVICES = f"services.{GROUP}"
 ROUTES = f"routes.{GROUP}"
 
+_METADATA = {
+    "type": "object",
+    "required": ["name"],
+    "properties": {"name": {"type": "string", "minLength": 1}, "namespace": {"type": "string"}},
+}
+
+#: JSON Schemas of the wire objects, checked only when a config asks (``validate_objects``):
+#: the typed decoders already refuse what they cannot structure; these also say *why* in
+#: JSON Schema terms, for objects written by hand.
+SERVICE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["metadata", "spec"],
+    "properties": {
+        "metadata": _METADATA,
+        "spec": {
+            "type": "object",
+            "properties": {
+                "endpoints": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["address", "port"],
+                        "properties": {
+                            "address": {"type": "string", "minLength": 1},
+                            "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+                            "ready": {"type": "boolean"},
+                        },
+                    },
+                }
+            },
+        },
+    },
+}
+ROUTE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["metadata", "spec"],
+    "properties": {
+        "metadata": _METADATA,
+        "spec": {
+            "type": "object",
+            "required": ["pathPrefix", "service"],
+            "properties": {
+                "pathPrefix": {"type": "string", "pattern": "^/"},
+                "service": {"type": "string", "minLength": 1},
+                "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+            },
+        },
+    },
+}
+
 
 @hookimpl
 def informer_resource_types() -> list[dict[str, Any]]:
@@ -43,6 +94,7 @@ def informer_resource_types() -> list[dict[str, Any]]:
             "kind": "Service",
             "plural": "services",
             "decoder": "gateway.service",
+            "object_schema": SERVICE_SCHEMA,
             "description": "Backend services of the API gateway and their endpoints.",
         },
         {
@@ -51,6 +103,7 @@ def informer_resource_types() -> list[dict[str, Any]]:
             "kind": "Route",
             "plural": "routes",
             "decoder": "gateway.route",
+            "object_schema": ROUTE_SCHEMA,
             "indexers": ["gateway.routes-by-service"],
             "description": "API gateway routes: a path prefix sent to a backend service.",
         },
@@ -84,7 +137,7 @@ def informer_handlers() -> list[dict[str, Any]]:
 
 
 @hookimpl
-def informer_startup(manager: Any) -> Any:
+def informer_startup(manager: Any) -> AbstractAsyncContextManager[None]:
     # The routing tables' publishers and HTTP endpoints run for the life of the manager, in a
     # nursery this context manager owns (see informer_gateway._runtime).
     return running()
