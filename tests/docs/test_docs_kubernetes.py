@@ -116,6 +116,14 @@ def test_the_tutorial_end_to_end(cluster: tuple[Path, dict[str, str], str]) -> N
         assert widgets.stop() == 0, widgets.stderr
     assert [json.loads(line)["key"] for line in lines[:-1]] == ["shop/gizmo"]
 
+    # --discover: every resource the server lists
+    everything = Process(command("informer-run --source k8s --discover --output jsonl"), cwd=work, env=env)
+    served = {"configmaps", "deployments.apps", "widgets.example.com"}
+    try:
+        everything.wait_for(lambda ls: {json.loads(x)["resource"] for x in ls if '"SYNCED"' in x} >= served)
+    finally:
+        assert everything.stop() == 0, everything.stderr
+
 
 def test_the_configuration_file_validates(cluster: tuple[Path, dict[str, str], str]) -> None:
     work, env, _ = cluster
