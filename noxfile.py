@@ -28,7 +28,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on core/ and plugins/."""
     session.install("-e", ".[dev]", "-e", GATEWAY)
-    session.run("mypy", "--strict", "core/informer", "plugins")
+    session.run("mypy", "--strict", "core/informer", "plugins", "contrib/informer-gateway/src")
 
 
 @nox.session
