@@ -19,7 +19,7 @@ from informer_etcd import EtcdClient
 from informer_etcd.testing import EtcdServer, etcd_binary
 
 
-def _require_etcd() -> None:
+def require_etcd() -> None:
     if etcd_binary() is not None:
         return
     message = "etcd binary not found (apt-get install etcd-server, or set ETCD_BINARY)"
@@ -31,7 +31,7 @@ def _require_etcd() -> None:
 @pytest.fixture(scope="session")
 def etcd_server() -> Iterator[EtcdServer]:
     """The session's shared etcd (do not stop, compact or enable auth on it)."""
-    _require_etcd()
+    require_etcd()
     server = EtcdServer(extra_args=["--experimental-watch-progress-notify-interval", "500ms"])
     server.start()
     try:
@@ -43,7 +43,7 @@ def etcd_server() -> Iterator[EtcdServer]:
 @pytest.fixture
 def private_etcd() -> Iterator[EtcdServer]:
     """An etcd of this test's own, to kill, restart, compact or lock down."""
-    _require_etcd()
+    require_etcd()
     server = EtcdServer(extra_args=["--experimental-watch-progress-notify-interval", "500ms"])
     server.start()
     try:

@@ -19,7 +19,7 @@ from informer import (
 from informer_etcd import EtcdClient, resource_for_prefix
 from informer_etcd.testing import EtcdServer
 
-from .conftest import _require_etcd
+from .conftest import require_etcd
 from .test_informer import converges, fast_backoff, make_source
 
 ROOT_PASSWORD = "root-secret"
@@ -29,7 +29,7 @@ PREFIX = "/apps/"
 @pytest.fixture
 def auth_etcd() -> Iterator[EtcdServer]:
     """A private etcd whose simple tokens expire after one idle second."""
-    _require_etcd()
+    require_etcd()
     with EtcdServer(extra_args=["--auth-token-ttl", "1"]) as server:
         yield server
 
@@ -131,7 +131,7 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 async def test_tls_with_client_certificate(certs: dict[str, str]) -> None:
-    _require_etcd()
+    require_etcd()
     tls = (certs["server_cert"], certs["server_key"], certs["ca"])
     server = EtcdServer(tls=tls)
     await trio.to_thread.run_sync(server.start)
