@@ -39,7 +39,7 @@ def descriptor_schemas() -> dict[str, dict[str, Any]]:
 
 def _type_of(schema: dict[str, Any], root: dict[str, Any]) -> str:
     if "$ref" in schema:
-        target = schema["$ref"].rsplit("/", 1)[-1]
+        target = str(schema["$ref"]).rsplit("/", 1)[-1]
         resolved = _resolve(schema["$ref"], root)
         if resolved is not None:
             return f"{_type_of(resolved, root)} ({target})"
