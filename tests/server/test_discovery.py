@@ -86,3 +86,18 @@ def test_parse_rejects_bad_names() -> None:
         ServerResource.parse("Routes.example.com")
     with pytest.raises(ValueError, match="empty"):
         ServerResource.parse("  ")
+
+
+async def test_versions_of_one_resource_share_objects(
+    server: EmbeddedServer, client: httpx.AsyncClient
+) -> None:
+    """As for a multi-version custom resource: one set of objects, presented at each version."""
+    created = server.create("routes.gateway.example.com", {"metadata": {"name": "a"}, "spec": {"x": 1}})
+    v2 = (await client.get("/apis/gateway.example.com/v2/namespaces/default/routes")).json()
+    assert v2["apiVersion"] == "gateway.example.com/v2"
+    (item,) = v2["items"]
+    assert item["apiVersion"] == "gateway.example.com/v2" and item["metadata"] == created["metadata"]
+    server.delete("routes.v2.gateway.example.com", "default/a")
+    assert server.list_objects("routes.gateway.example.com") == {}
+    # configmaps (core group) are not affected by any of this
+    assert server.list_objects("configmaps") == {}

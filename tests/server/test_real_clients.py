@@ -28,9 +28,8 @@ from informer.server import EmbeddedServer, open_embedded_server
 
 from .conftest import RESOURCES, ROUTES, route
 
-# one version per group here: kubectl picks a group's preferred version, and versions of one
-# resource are separate collections in the embedded server (no conversion between them)
-SERVED = RESOURCES[:3]
+# routes are served at v1 and v2 (one set of objects): kubectl reads the preferred v2
+SERVED = RESOURCES
 
 KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"
 
@@ -91,7 +90,7 @@ async def test_kubectl_get(world: tuple[EmbeddedServer, Kubectl]) -> None:
     assert "settings" in core.stdout.decode()
     # kubectl went through discovery and the collection URL
     paths = [r.path for r in server.requests]
-    assert "/apis" in paths and "/apis/gateway.example.com/v1/namespaces/default/routes" in paths
+    assert "/apis" in paths and "/apis/gateway.example.com/v2/namespaces/default/routes" in paths
     missing = await kubectl("get", "widgets")
     assert missing.returncode != 0 and b"widgets" in missing.stderr
 
@@ -102,7 +101,8 @@ async def test_kubectl_get_json_and_single_object(world: tuple[EmbeddedServer, K
     assert result.returncode == 0, result.stderr
     items = json.loads(result.stdout)["items"]
     assert [i["metadata"]["name"] for i in items] == ["checkout", "search"]
-    assert items[0] == server.list_objects(ROUTES)["default/checkout"]
+    assert items[0]["apiVersion"] == "gateway.example.com/v2"  # the preferred version
+    assert items[0] == server.list_objects("routes.v2.gateway.example.com")["default/checkout"]
     one = await kubectl("get", "configmap", "settings", "-o", "json")
     assert one.returncode == 0, one.stderr
     assert json.loads(one.stdout)["data"] == {"mode": "fast"}

@@ -159,7 +159,6 @@ class ApiApp:
         self.future_rv_wait = _FUTURE_RV_WAIT
         self.requests: deque[RequestRecord] = deque(maxlen=2000)
         #: open watch streams per resource name
-        self.watchers: dict[str, int] = {}
         self.watchers_changed = trio.Event()
 
     # -- ASGI entry ----------------------------------------------------------------
@@ -590,7 +589,6 @@ class ApiApp:
 
     async def _watch(self, receive: Receive, send: Send, target: _Target, params: Mapping[str, str]) -> int:
         collection = target.collection
-        resource = collection.resource
         raw_rv = params.get("resourceVersion")
         match = params.get("resourceVersionMatch") or None
         initial = _flag(params.get("sendInitialEvents"))
@@ -641,8 +639,7 @@ class ApiApp:
         )
 
         await send({"type": "http.response.start", "status": 200, "headers": _JSON})
-        name = resource.name
-        self.watchers[name] = self.watchers.get(name, 0) + 1
+        collection.store.watchers += 1
         self._watchers_moved()
         finished = False  # the client may disconnect before _stream returns
         try:
@@ -661,7 +658,7 @@ class ApiApp:
                 )
                 nursery.cancel_scope.cancel()
         finally:
-            self.watchers[name] -= 1
+            collection.store.watchers -= 1
             self._watchers_moved()
         if finished:
             await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -221,8 +221,8 @@ class EmbeddedServer:
     # -- watching the watchers -------------------------------------------------------------
 
     def watch_count(self, resource_name: str) -> int:
-        """Number of watch streams open on a resource right now."""
-        return self._app.watchers.get(self._world.collection(resource_name).resource.name, 0)
+        """Number of watch streams open on a resource right now (at any of its versions)."""
+        return self._world.collection(resource_name).store.watchers
 
     async def wait_watching(self, resource_name: str, count: int = 1) -> None:
         """Wait until at least ``count`` watches are open on a resource (bound it with

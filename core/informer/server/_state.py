@@ -32,7 +32,7 @@ from ._faults import Faults
 from ._resource import ServerResource
 from ._status import StatusError
 
-__all__ = ["DEFAULT_HISTORY", "Collection", "Event", "Stored", "World", "key_of", "watch_line"]
+__all__ = ["DEFAULT_HISTORY", "Collection", "Event", "Storage", "Stored", "World", "key_of", "watch_line"]
 
 #: events kept per resource when ``Faults.history`` is not set.
 DEFAULT_HISTORY = 100_000
@@ -112,23 +112,55 @@ def key_of(namespace: str | None, name: str) -> str:
     return f"{namespace}/{name}" if namespace else name
 
 
-class Collection:
-    """Objects of one resource, their sorted keys, and their recent history."""
+class Storage:
+    """The objects and history of one resource, shared by all its served versions (as
+    Kubernetes serves one custom resource's objects at each of its versions)."""
 
-    def __init__(self, world: World, resource: ServerResource) -> None:
-        self.world = world
-        self.resource = resource
+    __slots__ = ("changed", "compacted_rv", "history", "objects", "snapshots", "sorted", "watchers")
+
+    def __init__(self) -> None:
         self.objects: dict[str, Stored] = {}
         self.history: list[Event] = []
-        #: the newest version whose events are no longer all in ``history``
         self.compacted_rv = 0
-        self._sorted: list[str] | None = []
-        self._snapshots: OrderedDict[int, Snapshot] = OrderedDict()
-        #: replaced by a fresh Event on every change; watchers wait on it
+        self.sorted: list[str] | None = []
+        self.snapshots: OrderedDict[int, Snapshot] = OrderedDict()
         self.changed = trio.Event()
+        #: open watch streams on these objects, at any version
+        self.watchers = 0
+
+
+class Collection:
+    """One served resource version: the objects of a :class:`Storage`, as one
+    ``apiVersion``/``kind`` presents them."""
+
+    def __init__(self, world: World, resource: ServerResource, storage: Storage | None = None) -> None:
+        self.world = world
+        self.resource = resource
+        #: shared with the other served versions of the same group and plural
+        self.store = storage if storage is not None else Storage()
+        # only the first version caches watch lines on events (a line names its apiVersion)
+        self._caches_lines = storage is None
         # '{"apiVersion":"...","kind":"...",' — completes a stored body into the full object
         head = orjson.dumps({"apiVersion": resource.api_version, "kind": resource.kind})
         self._prefix = head[:-1] + b","
+
+    @property
+    def objects(self) -> dict[str, Stored]:
+        return self.store.objects
+
+    @property
+    def history(self) -> list[Event]:
+        return self.store.history
+
+    @property
+    def compacted_rv(self) -> int:
+        """The newest version whose events are no longer all in ``history``."""
+        return self.store.compacted_rv
+
+    @property
+    def changed(self) -> trio.Event:
+        """Set (and replaced) on every change; watchers wait on it."""
+        return self.store.changed
 
     # -- encoding ------------------------------------------------------------------
 
@@ -141,6 +173,8 @@ class Collection:
         return result
 
     def line(self, event: Event) -> bytes:
+        if not self._caches_lines:
+            return watch_line(event.type, self.full(event.obj))
         line = event.line
         if line is None:
             line = event.line = watch_line(event.type, self.full(event.obj))
@@ -163,9 +197,9 @@ class Collection:
     # -- reading ---------------------------------------------------------------
 
     def sorted_keys(self) -> list[str]:
-        keys = self._sorted
+        keys = self.store.sorted
         if keys is None:
-            keys = self._sorted = sorted(self.objects)
+            keys = self.store.sorted = sorted(self.store.objects)
         return keys
 
     def snapshot(self, rv: int) -> Snapshot:
@@ -175,18 +209,20 @@ class Collection:
         reaches back to ``rv``.
         """
         if rv >= self.world.rv:
-            return self.sorted_keys(), self.objects
-        if rv < self.compacted_rv:
-            raise StatusError(410, f"too old resource version: {rv} ({self.compacted_rv + 1})", "Expired")
-        cached = self._snapshots.get(rv)
+            return self.sorted_keys(), self.store.objects
+        if rv < self.store.compacted_rv:
+            raise StatusError(
+                410, f"too old resource version: {rv} ({self.store.compacted_rv + 1})", "Expired"
+            )
+        cached = self.store.snapshots.get(rv)
         if cached is not None:
-            self._snapshots.move_to_end(rv)
+            self.store.snapshots.move_to_end(rv)
             return cached
-        start = bisect.bisect_right(self.history, rv, key=lambda e: e.rv)
-        if start == len(self.history):
-            return self.sorted_keys(), self.objects
-        objects = dict(self.objects)
-        for event in reversed(self.history[start:]):
+        start = bisect.bisect_right(self.store.history, rv, key=lambda e: e.rv)
+        if start == len(self.store.history):
+            return self.sorted_keys(), self.store.objects
+        objects = dict(self.store.objects)
+        for event in reversed(self.store.history[start:]):
             if event.prev is None:
                 objects.pop(event.key, None)
             else:
@@ -195,29 +231,30 @@ class Collection:
 
     def remember_snapshot(self, rv: int) -> None:
         """Pin the current state as version ``rv`` for the next pages of a paged list."""
-        if rv in self._snapshots:
+        if rv in self.store.snapshots:
             return
-        self._snapshots[rv] = (self.sorted_keys(), dict(self.objects))
-        while len(self._snapshots) > _SNAPSHOTS:
-            self._snapshots.popitem(last=False)
+        self.store.snapshots[rv] = (self.sorted_keys(), dict(self.store.objects))
+        while len(self.store.snapshots) > _SNAPSHOTS:
+            self.store.snapshots.popitem(last=False)
 
     def events_after(self, rv: int) -> list[Event]:
-        start = bisect.bisect_right(self.history, rv, key=lambda e: e.rv)
-        return self.history[start:]
+        start = bisect.bisect_right(self.store.history, rv, key=lambda e: e.rv)
+        return self.store.history[start:]
 
     # -- writing ---------------------------------------------------------------
 
     def _record(self, type: str, key: str, rv: int, obj: Stored, prev: Stored | None) -> None:
-        self.history.append(Event(rv, type, key, obj, prev))
+        self.store.history.append(Event(rv, type, key, obj, prev))
         limit = self.world.faults.history
         if limit is None:
             limit = DEFAULT_HISTORY
-        excess = len(self.history) - limit
+        excess = len(self.store.history) - limit
         # trim exactly when a small window is asked for, in batches otherwise
         if excess > 0 and (limit < 1024 or excess > limit // 8):
-            self.compacted_rv = self.history[excess - 1].rv
-            del self.history[:excess]
-        old, self.changed = self.changed, trio.Event()
+            self.store.compacted_rv = self.store.history[excess - 1].rv
+            del self.store.history[:excess]
+        store = self.store
+        old, store.changed = store.changed, trio.Event()
         old.set()
 
     def _identify(self, obj: Mapping[str, Any], namespace: str | None = None) -> tuple[str, str | None, str]:
@@ -262,7 +299,7 @@ class Collection:
 
     def create(self, obj: Mapping[str, Any], namespace: str | None = None) -> dict[str, Any]:
         name, ns, key = self._identify(obj, namespace)
-        if key in self.objects:
+        if key in self.store.objects:
             raise StatusError(
                 409,
                 f'{self.resource.name} "{name}" already exists',
@@ -277,14 +314,14 @@ class Collection:
         meta["creationTimestamp"] = _now()
         meta["generation"] = 1
         stored = self._store(new)
-        self.objects[key] = stored
-        self._sorted = None
+        self.store.objects[key] = stored
+        self.store.sorted = None
         self._record("ADDED", key, rv, stored, None)
         return new
 
     def update(self, obj: Mapping[str, Any], namespace: str | None = None) -> dict[str, Any]:
         name, ns, key = self._identify(obj, namespace)
-        old_stored = self.objects.get(key)
+        old_stored = self.store.objects.get(key)
         if old_stored is None:
             raise self._not_found(name)
         old = orjson.loads(old_stored.body)
@@ -309,7 +346,7 @@ class Collection:
         rv = self.world.next_rv()
         meta["resourceVersion"] = str(rv)
         stored = self._store(new)
-        self.objects[key] = stored
+        self.store.objects[key] = stored
         self._record("MODIFIED", key, rv, stored, old_stored)
         return new
 
@@ -317,7 +354,7 @@ class Collection:
         """Apply a JSON merge patch (RFC 7386) to an object; a ``metadata.resourceVersion``
         in the patch is a precondition, as in :meth:`update`."""
         key = key_of(namespace if self.resource.namespaced else None, name)
-        stored = self.objects.get(key)
+        stored = self.store.objects.get(key)
         if stored is None:
             raise self._not_found(name)
         current = self.decode(stored)
@@ -333,10 +370,10 @@ class Collection:
 
     def delete(self, name: str, namespace: str | None = None) -> dict[str, Any]:
         key = key_of(namespace if self.resource.namespaced else None, name)
-        old = self.objects.pop(key, None)
+        old = self.store.objects.pop(key, None)
         if old is None:
             raise self._not_found(name)
-        self._sorted = None
+        self.store.sorted = None
         # DELETED carries the last state, stamped with the version of the deletion
         gone = self.decode(old)
         rv = self.world.next_rv()
@@ -362,7 +399,17 @@ class World:
         path = (resource.group, resource.version, resource.plural)
         if path in self.by_path:
             raise ValueError(f"resource {resource.name} is already served")
-        collection = Collection(self, resource)
+        shared = next(
+            (
+                c.store
+                for (g, _, p), c in self.by_path.items()
+                if g == resource.group and p == resource.plural
+            ),
+            None,
+        )
+        if shared is not None and not resource.group:
+            shared = None  # the core group has one version
+        collection = Collection(self, resource, shared)
         self.collections[resource.name] = collection
         self.by_path[path] = collection
         return collection
