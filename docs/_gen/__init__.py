@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import cli, hooks, metrics, schemas
+from . import cli, fixtures, hooks, metrics, schemas
 
 __all__ = ["GENERATORS", "MissingPiece", "render"]
 
@@ -34,6 +34,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "config": schemas.render_config,
     "cli": cli.render,
     "metrics": metrics.render,
+    "pytest-fixtures": fixtures.render,
 }
 
 

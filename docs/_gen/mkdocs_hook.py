@@ -17,7 +17,7 @@ if str(_DOCS) not in sys.path:
 
 import _gen  # noqa: E402  (needs docs/ on sys.path, set just above)
 
-_MARKER = re.compile(r"^<!-- informer-reference: (\w+) -->$", re.M)
+_MARKER = re.compile(r"^<!-- informer-reference: ([\w-]+) -->$", re.M)
 # The code's docstrings use Sphinx roles (:class:`~informer.Store`) for readers of the source;
 # mkdocstrings renders them as ":class:" followed by a code span. Keep the code span only,
 # shortened to its last component when the role asked for it with "~".
@@ -33,5 +33,10 @@ def _role(match: re.Match[str]) -> str:
     return f"<code>{target.rsplit('.', 1)[-1] if short else target}</code>"
 
 
+# reStructuredText's "Example::" introduces a literal block; mkdocstrings renders the block
+# as code but leaves both colons.
+_LITERAL_INTRO = re.compile(r"::</p>")
+
+
 def on_page_content(html: str, *, page: Any, config: Any, files: Any) -> str:
-    return _ROLE_HTML.sub(_role, html)
+    return _LITERAL_INTRO.sub(":</p>", _ROLE_HTML.sub(_role, html))

@@ -52,6 +52,18 @@ def docstring_to_markdown(doc: str | None, *, language: str = "python") -> str:
             out.append("```")
             out.append("")
             continue
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if line.strip() and not line.startswith((" ", "\t")) and nxt.startswith("    ") and nxt.strip():
+            # a definition list item: "``term``" then its indented definition
+            out.append(_inline(line))
+            i += 1
+            first = True
+            while i < len(lines) and lines[i].startswith("    ") and lines[i].strip():
+                out.append((":   " if first else "    ") + _inline(lines[i].strip()))
+                first = False
+                i += 1
+            out.append("")
+            continue
         out.append(_inline(line))
         i += 1
     return "\n".join(out).strip() + "\n"

@@ -21,6 +21,7 @@ PAGES = [
     "reference/config/index.html",
     "reference/cli/index.html",
     "reference/metrics/index.html",
+    "reference/pytest-plugin/index.html",
     "reference/api/index.html",
 ]
 

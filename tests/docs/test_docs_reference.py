@@ -131,3 +131,12 @@ def test_every_metric_has_a_reference_entry(built_site: Path, gen: Any) -> None:
     page = _page(built_site, "metrics")
     missing = [name for name in names if f'id="{name}"' not in page]
     assert not missing, f"metrics without a reference entry: {missing}"
+
+
+def test_every_pytest_fixture_has_a_reference_entry(built_site: Path) -> None:
+    module = importlib.import_module("informer.pytest_plugin")
+    names = [n for n in module.__all__ if n.startswith("informer_")]
+    assert names
+    page = _page(built_site, "pytest-plugin")
+    missing = [name for name in names if f'id="{name}"' not in page]
+    assert not missing, f"fixtures without a reference entry: {missing}"
