@@ -35,6 +35,7 @@ import attrs
 import cattrs
 import orjson
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.v import format_exception
 
 from ._exceptions import DecodeError
 
@@ -154,9 +155,20 @@ def decode_bytes(obj: Any) -> bytes:
     raise DecodeError(f"the bytes decoder expects bytes or str, got {type(obj).__name__}")
 
 
+def _format_structure_exception(exc: BaseException, type_: type | None) -> str:
+    # cattrs' default says only "invalid value" for a ValueError; an attrs validator's own
+    # message ("path prefix must start with '/'") is what the plugin author needs to see.
+    text = format_exception(exc, type_)
+    if type_ is None and isinstance(exc, ValueError) and str(exc):
+        text = f"{text}: {exc}"
+    return text
+
+
 def _describe_structure_error(exc: Exception) -> str:
     if isinstance(exc, cattrs.BaseValidationError):
-        return "; ".join(cattrs.transform_error(exc, path="$"))
+        return "; ".join(
+            cattrs.transform_error(exc, path="$", format_exception=_format_structure_exception)
+        )
     return f"{type(exc).__name__}: {exc}"
 
 
