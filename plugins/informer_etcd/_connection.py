@@ -252,6 +252,8 @@ class EtcdConnection:
                         self._forget_token()
                         reauthenticated = True
                         continue
+                    if resp.status_code == 503:
+                        self.mark_failed(url)
                     raise error_for(url, path, resp.status_code, data, username=self.options.username)
                 yield url, resp
                 return

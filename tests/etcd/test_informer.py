@@ -295,3 +295,24 @@ async def test_compaction_in_the_middle_of_a_paged_list(private_etcd: EtcdServer
                 assert inf.store.get("k000") == {"i": "changed"} and "k299" not in inf.store
                 expected = await converges(inf, etcd, prefix)
     assert source.done and len(expected) == 299 and expected["k000"] == {"i": "changed"}
+
+
+async def test_failover_to_the_next_endpoint_when_a_member_goes_away(
+    etcd: EtcdClient, etcd_server: EtcdServer, prefix: str
+) -> None:
+    """Two endpoints (a cuttable path and the direct one); the first one dies under an
+    open watch: the informer resumes on the second from its revision, without relisting."""
+    await etcd.put_many({f"{prefix}k{i}": {"i": i} for i in range(10)})
+    async with open_proxy(etcd_server.client_port) as proxy:
+        source = make_source([proxy.url, etcd_server.url], prefix)
+        with trio.fail_after(20):
+            async with open_informer(resource_for_prefix(prefix), source, backoff=fast_backoff()) as inf:
+                await inf.wait_synced(timeout=10)
+                assert source.connection.url == proxy.url
+                await wait_for(lambda: inf.stats.watches_started == 1, "the watch")
+                proxy.cut()
+                await etcd.put(f"{prefix}k1", {"i": "after"})
+                await etcd.delete(f"{prefix}k2")
+                await converges(inf, etcd, prefix)
+                assert source.connection.url == etcd_server.url
+                assert inf.stats.relists == 0
