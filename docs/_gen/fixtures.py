@@ -1,44 +1,78 @@
-"""The pytest plugin reference: the fixtures ``informer.pytest_plugin`` gives plugin authors."""
+"""The pytest plugin reference: the fixtures ``informer.pytest_plugin`` gives plugin authors.
+
+Read from the module's source (its docstring, ``__all__``, and each fixture's decorator and
+docstring) rather than imported: the docs are built without pytest installed.
+"""
 
 from __future__ import annotations
 
-import importlib
-import inspect
-from typing import Any
+import ast
+import importlib.util
+from pathlib import Path
 
 from .rst import docstring_to_markdown
 
-__all__ = ["fixtures", "render"]
+__all__ = ["Fixture", "fixtures", "render"]
+
+MODULE = "informer.pytest_plugin"
 
 
-def fixtures() -> dict[str, Any]:
-    """Every fixture the pytest plugin exports (its ``__all__``), by name."""
-    module = importlib.import_module("informer.pytest_plugin")
-    names = list(getattr(module, "__all__", ()))
-    if not names:
-        raise LookupError("informer.pytest_plugin exports no fixtures")
-    return {name: getattr(module, name) for name in names}
+class Fixture:
+    def __init__(self, name: str, scope: str, doc: str) -> None:
+        self.name, self.scope, self.doc = name, scope, doc
 
 
-def _scope(fixture: Any) -> str:
-    # pytest >= 8.4 wraps fixtures in a FixtureFunctionDefinition carrying its marker
-    marker = getattr(fixture, "_fixture_function_marker", None)
-    if marker is None:
-        marker = getattr(fixture, "_pytestfixturefunction", None)
-    return str(getattr(marker, "scope", "function"))
+def _module() -> ast.Module:
+    spec = importlib.util.find_spec(MODULE)
+    if spec is None or spec.origin is None:
+        raise LookupError(f"{MODULE} is not installed")
+    return ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+
+
+def _exported(tree: ast.Module) -> list[str]:
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            value = ast.literal_eval(node.value)
+            return [str(v) for v in value]
+    return []
+
+
+def _scope(function: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    """``None`` if not a fixture, else its scope (``function`` unless the decorator says)."""
+    for decorator in function.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if isinstance(target, ast.Attribute) and target.attr == "fixture":
+            if isinstance(decorator, ast.Call):
+                for keyword in decorator.keywords:
+                    if keyword.arg == "scope" and isinstance(keyword.value, ast.Constant):
+                        return str(keyword.value.value)
+            return "function"
+    return None
+
+
+def fixtures() -> dict[str, Fixture]:
+    """Every fixture the pytest plugin exports (its ``__all__``), by name, in that order."""
+    tree = _module()
+    exported = _exported(tree)
+    found: dict[str, Fixture] = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in exported:
+            scope = _scope(node)
+            if scope is not None:
+                found[node.name] = Fixture(node.name, scope, ast.get_docstring(node) or "")
+    if not found:
+        raise LookupError(f"{MODULE} exports no fixtures")
+    return found
 
 
 def render() -> str:
-    module = importlib.import_module("informer.pytest_plugin")
-    out = [docstring_to_markdown(inspect.getdoc(module)), ""]
-    out.append("## Each fixture")
-    out.append("")
+    out = [docstring_to_markdown(ast.get_docstring(_module())), "", "## Each fixture", ""]
     for name, fixture in fixtures().items():
-        wrapped = getattr(fixture, "_get_wrapped_function", None)
-        function = wrapped() if callable(wrapped) else getattr(fixture, "__wrapped__", fixture)
         out.append(f"### `{name}` {{ #{name} }}")
         out.append("")
-        out.append(f"Scope: `{_scope(fixture)}`.")
+        out.append(f"Scope: `{fixture.scope}`.")
         out.append("")
-        out.append(docstring_to_markdown(inspect.getdoc(function)))
+        out.append(docstring_to_markdown(fixture.doc))
     return "\n".join(out)
