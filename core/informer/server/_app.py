@@ -18,6 +18,7 @@ import base64
 import binascii
 import bisect
 import logging
+import re
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from collections.abc import Collection as AbstractCollection
@@ -52,6 +53,7 @@ _GIT_VERSION = "v1.32.0-informer"
 _FUTURE_RV_WAIT = 3.0
 #: cut the response of a watch into chunks of about this size when a backlog is replayed
 _CHUNK = 64 * 1024
+_VERSION_PARTS = re.compile(r"^v(\d+)(?:(alpha|beta)(\d+))?$")
 _GARBAGE = b'{"type":"ADDED","object":{"metadata":{"name": this is not JSON\n'
 
 
@@ -406,11 +408,14 @@ class ApiApp:
 
     @staticmethod
     def _group_doc(name: str, versions: list[str]) -> dict[str, Any]:
-        # preferred: the most stable, newest version (v2 over v1 over v1beta1)
+        # preferred: the most stable, newest version (v2 over v1 over v1beta1 over v1alpha1)
         def rank(v: str) -> tuple[int, int, int]:
-            stability = 0 if "alpha" in v else 1 if "beta" in v else 2
-            major = int(v[1:].split("a")[0].split("b")[0])
-            return (stability, major, 0)
+            match = _VERSION_PARTS.match(v)
+            if match is None:  # pragma: no cover - ServerResource only admits these shapes
+                return (0, 0, 0)
+            major, stage, minor = match.groups()
+            stability = {"alpha": 0, "beta": 1}.get(stage, 2)
+            return (stability, int(major), int(minor or 0))
 
         preferred = max(versions, key=rank)
         return {
