@@ -26,17 +26,23 @@ def run(argv: list[str | Path], cwd: Path, timeout: float = 120) -> str:
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(project directory, the venv's python) with informer-flags installed as the tutorial says."""
+    """(project directory, the venv's python) with informer-flags built as the "Publish it"
+    section builds it, and its wheel installed into a fresh virtual environment."""
     tmp = tmp_path_factory.mktemp("first-plugin")
     project = tmp / "informer-flags"
-    shutil.copytree(TUTORIAL, project, ignore=shutil.ignore_patterns("*.egg-info", "__pycache__", "build"))
+    shutil.copytree(
+        TUTORIAL, project, ignore=shutil.ignore_patterns("*.egg-info", "__pycache__", "build", "dist")
+    )
+    # `python -m build`: the sdist and the wheel you would upload
+    run([sys.executable, "-m", "build", "-q", "."], cwd=project)
+    wheels = sorted((project / "dist").glob("informer_flags-*.whl"))
+    assert wheels and sorted((project / "dist").glob("informer_flags-*.tar.gz"))
     venv = tmp / "venv"
     # A fresh environment that sees trio-informer (installed here) but nothing of this project.
     run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", venv], cwd=tmp)
     python = venv / "bin" / "python"
-    # `pip install -e .`, run by this interpreter's pip on the venv's behalf
-    pip = [sys.executable, "-m", "pip", "--python", python]
-    run([*pip, "install", "-q", "--no-deps", "-e", "."], cwd=project)
+    # `pip install informer-flags`, from the wheel, by this interpreter's pip on the venv's behalf
+    run([sys.executable, "-m", "pip", "--python", python, "install", "-q", "--no-deps", wheels[0]], cwd=tmp)
     return project, python
 
 
