@@ -195,10 +195,14 @@ class EtcdConnection:
                     self.mark_failed(url)
                     self._forget_token()
                     continue
-                # The member went away mid-request (crash, restart): let the caller's
-                # backoff retry; the next attempt starts from the next member.
+                # The member went away mid-request (crash, restart) or stopped answering:
+                # let the caller's backoff retry; the next attempt starts from the next member.
                 self.mark_failed(url)
                 self._forget_token()
+                if isinstance(exc, httpx.TimeoutException):
+                    raise ConnectFailed(
+                        f"no answer from {url} to {path} within {self.options.timeout:g}s (option 'timeout')"
+                    ) from exc
                 raise ConnectFailed(
                     f"connection to {url} lost during {path}: {exc or type(exc).__name__}"
                 ) from exc
@@ -225,8 +229,13 @@ class EtcdConnection:
                     request = self._client.build_request(
                         "POST", url + path, content=payload, headers=headers, timeout=timeout
                     )
-                    resp = await self._client.send(request, stream=True)
-                    break
+                    # No read timeout on the body (an idle watch is silent), but the
+                    # headers must come promptly: a frozen member would hang here forever.
+                    with trio.move_on_after(self.options.timeout):
+                        resp = await self._client.send(request, stream=True)
+                    if resp is not None:
+                        break
+                    failures.append(f"no answer from {url} to {path} within {self.options.timeout:g}s")
                 except httpx.ConnectError as exc:
                     failures.append(_describe_connect_error(url, exc))
                 except httpx.ConnectTimeout as exc:
