@@ -57,11 +57,15 @@ def sh(script: str, work: Path, env: dict[str, str]) -> str:
 
 
 def summary(line: str) -> str:
-    """The ``jq`` projection the page applies: type, key, resourceVersion and the data."""
+    """What the page's ``jq -c '{type, key, resourceVersion, data: .object.data}'`` prints
+    (missing fields become null, as in jq)."""
     event = json.loads(line)
-    out = {"type": event["type"], "key": event.get("key"), "resourceVersion": event["resourceVersion"]}
-    if "object" in event:
-        out["data"] = event["object"].get("data")
+    out = {
+        "type": event["type"],
+        "key": event.get("key"),
+        "resourceVersion": event["resourceVersion"],
+        "data": (event.get("object") or {}).get("data"),
+    }
     return json.dumps(out, separators=(",", ":"))
 
 
