@@ -15,8 +15,6 @@ PROG = "informer-run"
 def build_parser() -> argparse.ArgumentParser:
     """The parser ``informer-run`` itself uses (``informer.cli.build_parser()``)."""
     cli = importlib.import_module("informer.cli")
-    if not hasattr(cli, "build_parser"):
-        cli = importlib.import_module("informer.cli._args")
     parser = cli.build_parser()
     if not isinstance(parser, argparse.ArgumentParser):
         raise LookupError("informer.cli.build_parser() did not return an argparse.ArgumentParser")

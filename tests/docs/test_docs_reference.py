@@ -87,8 +87,6 @@ def _parser() -> argparse.ArgumentParser | None:
     except ImportError:
         return None
     build = getattr(cli, "build_parser", None)
-    if build is None:  # the parser's own module, if the package does not re-export it
-        build = getattr(importlib.import_module("informer.cli._args"), "build_parser", None)
     return build() if build else None
 
 
