@@ -24,20 +24,19 @@ however large it is: for a ~4 KB Pod decoded to dicts (~43 tracked objects) that
 biggest single cost of an event — more than decoding it (see ``benchmarks/run.py``).
 
 ``gc_freeze=True`` moves the cache out of the collector's sight with :func:`gc.freeze`:
-after every completed list and after every 2,000 objects received (checked twenty times
-a second, off the per-event path), so a full collection never walks more than the last
-few thousand objects, instead of the whole cache — on the benchmark machine one full
-collection over 100,000 cached Pods takes seconds. Frozen objects are still freed by
-reference counting when they leave the cache (JSON data has no cycles), and the young
-generations are collected just before each freeze so dead cycles are freed, not frozen.
-What remains is the price: a reference cycle *elsewhere in the process* that is alive at
-a freeze and dies later is never collected. That is why this is an opt-in for programs
-that are mostly informers (the CLI), not a library default.
+the reflector freezes after every completed list and after every 500 objects it stores,
+so a full collection never walks more than the last few hundred objects instead of the
+whole cache (on the benchmark machine one full collection over 100,000 cached Pods takes
+seconds, and a growing cache triggers one every time it grows by a quarter). Frozen
+objects are still freed by reference counting when they leave the cache (JSON data has
+no cycles), and the young generations are collected just before each freeze so dead
+cycles are freed, not frozen. What remains is the price: a reference cycle *elsewhere in
+the process* that is alive at a freeze and dies later is never collected. That is why this
+is an opt-in for programs that are mostly informers (the CLI), not a library default.
 """
 
 from __future__ import annotations
 
-import gc
 import logging
 import math
 import time
@@ -60,9 +59,6 @@ from ._store import Store
 __all__ = ["Informer", "meta_namespace_key", "namespace_indexer", "open_informer"]
 
 log = logging.getLogger("informer")
-
-#: with ``gc_freeze``, objects received between two freezes (bounds what a full collection walks)
-_FREEZE_EVERY = 2000
 
 
 def meta_namespace_key(obj: Any) -> str:
@@ -193,6 +189,7 @@ class Informer:
             backoff=backoff,
             on_synced=self._became_synced,
             on_error=self._failed,
+            gc_freeze=gc_freeze,
         )
 
     # -- read API ----------------------------------------------------------------------
@@ -307,8 +304,6 @@ class Informer:
                     nursery.start_soon(self._run_reflector, name=f"informer {self.name} reflector")
                     if self.resync_seconds:
                         nursery.start_soon(self._resync_loop, name=f"informer {self.name} resync")
-                    if self.gc_freeze:
-                        nursery.start_soon(self._freeze_loop, name=f"informer {self.name} gc freeze")
                     task_status.started()
                     await trio.sleep_forever()
         finally:
@@ -342,28 +337,6 @@ class Informer:
                 n = Notification(EventType.MODIFIED, key, obj, obj, rvs[key], False, False, now)
                 for reg in self._listeners:
                     reg.push(n)
-
-    async def _freeze_loop(self) -> None:
-        """Freeze after every list and every ``_FREEZE_EVERY`` objects received (see module doc)."""
-        stats = self.stats
-
-        def received() -> int:
-            return stats.events_total + stats.list_objects
-
-        frozen_at = received()
-        lists = stats.lists_completed
-        while True:
-            await trio.sleep(0.05)
-            now = received()
-            if now < frozen_at:  # a new list started: its counter restarted
-                frozen_at = stats.events_total
-            if now - frozen_at >= _FREEZE_EVERY or stats.lists_completed != lists:
-                # Collect the young generations first, so garbage cycles already dead are
-                # freed rather than frozen; only cycles alive right now get frozen.
-                gc.collect(1)
-                gc.freeze()
-                frozen_at = received()
-                lists = stats.lists_completed
 
     async def aclose(self, drain_timeout: float | None = None) -> None:
         """Stop: the reflector at once; handlers after up to ``drain_timeout`` seconds of draining.
@@ -400,8 +373,6 @@ class Informer:
     def _became_synced(self) -> None:
         self._sync_lot.unpark_all()
         log.info("%s: synced, %d objects", self.name, len(self.store))
-        if self.gc_freeze:
-            gc.freeze()  # at once: the first list is usually the bulk of the cache
 
     def _failed(self, exc: BaseException) -> None:
         self._last_exc = exc

@@ -55,6 +55,7 @@ handler buffers in one synchronous step (no ``await`` between "store changed" an
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import random
@@ -84,6 +85,8 @@ _ERROR = EventType.ERROR
 
 #: a watch that ends within this many seconds without one event counts as a failure for backoff
 _FAST_END = 1.0
+#: with ``gc_freeze``: objects stored between two freezes (bounds what a full GC pass walks)
+FREEZE_EVERY = 500
 
 
 def describe_error(exc: BaseException) -> str:
@@ -130,6 +133,7 @@ class Reflector:
         on_synced: Callable[[], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         rng: random.Random | None = None,
+        gc_freeze: bool = False,
     ) -> None:
         self.name = name
         self.source = source
@@ -153,6 +157,8 @@ class Reflector:
         #: the RV to ask the next list for: "0" first, then the last seen, None after a list 410
         self._list_rv: str | None = "0"
         self._lists = 0
+        #: stores left before the next gc.freeze(); None = never freeze
+        self._freeze_countdown: int | None = FREEZE_EVERY if gc_freeze else None
 
     # -- the loop ----------------------------------------------------------------------
 
@@ -295,6 +301,8 @@ class Reflector:
         stats.last_resource_version = list_rv
         stats.last_resource_version_time = time.time()
         self.backoff.success(trio.current_time())
+        if self._freeze_countdown is not None:
+            self._freeze()
         if not self.synced:
             self.synced = True
             stats.synced_at = time.time()
@@ -320,6 +328,8 @@ class Reflector:
         if store._rvs.get(key) == rv:
             return
         old = store.put(key, obj, rv)
+        if self._freeze_countdown is not None:
+            self._count_for_freeze()
         if self.listeners:
             if old is None:
                 n = Notification(_ADDED, key, obj, None, rv, initial, False, time.perf_counter())
@@ -429,12 +439,32 @@ class Reflector:
         if store._rvs.get(key) == rv:
             return  # a replay of what we already hold
         old = store.put(key, obj, rv)
+        if self._freeze_countdown is not None:
+            self._count_for_freeze()
         if self.listeners:
             if old is None:
                 n = Notification(_ADDED, key, obj, None, rv, False, False, time.perf_counter())
             else:
                 n = Notification(_MODIFIED, key, obj, old, rv, False, False, time.perf_counter())
             self._fan_out(n)
+
+    def _count_for_freeze(self) -> None:
+        countdown = self._freeze_countdown
+        assert countdown is not None
+        if countdown > 1:
+            self._freeze_countdown = countdown - 1
+        else:
+            self._freeze()
+
+    def _freeze(self) -> None:
+        """Move everything alive out of the collector's sight (see ``Informer``'s docs).
+
+        The young generations are collected first so that garbage cycles already dead
+        are freed rather than frozen forever.
+        """
+        self._freeze_countdown = FREEZE_EVERY
+        gc.collect(1)
+        gc.freeze()
 
     def _skip_decode(self, key: str | None, obj: Any, exc: Exception) -> None:
         self.stats.decode_errors += 1
