@@ -192,3 +192,15 @@ async def test_delay_fault_slows_answers(server: EmbeddedServer, client: httpx.A
     start = trio.current_time()
     assert (await client.get(URL)).status_code == 200
     assert trio.current_time() - start >= 0.3
+
+
+async def test_shrinking_history_at_runtime_expires_old_versions_at_once(
+    server: EmbeddedServer, client: httpx.AsyncClient
+) -> None:
+    old = server.resource_version
+    for i in range(3):
+        server.create(ROUTES, route(f"r{i}"))
+    assert len(await read_watch(client, URL, {"resourceVersion": old}, count=3)) == 3
+    server.faults.history = 1  # no write since: the next request already sees the shorter window
+    events = await read_watch(client, URL, {"resourceVersion": old})
+    assert [e["type"] for e in events] == ["ERROR"] and events[0]["object"]["code"] == 410

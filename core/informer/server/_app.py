@@ -534,6 +534,7 @@ class ApiApp:
                 )
         label = parse_label_selector(params.get("labelSelector"))
         field = parse_field_selector(params.get("fieldSelector"))
+        collection.trim()
         start = ""
         if token is not None:
             if raw_rv not in (None, "", "0"):
@@ -720,6 +721,7 @@ class ApiApp:
             drop = faults.watch_drop_after
             return bool(drop and sent >= drop)
 
+        collection.trim()
         if wanted is not None and wanted < collection.compacted_rv and not get_state:
             out.append(self._expired_line(wanted, collection))
             await flush()
@@ -752,6 +754,7 @@ class ApiApp:
         next_bookmark = trio.current_time() + self.bookmark_interval
         while True:
             changed = collection.changed
+            collection.trim()  # the window may have been shrunk while we waited
             if last < collection.compacted_rv:
                 # fell behind the history window (slow reader or shrunk history)
                 out.append(self._expired_line(last, collection))

@@ -246,17 +246,26 @@ class Collection:
 
     # -- writing ---------------------------------------------------------------
 
-    def _record(self, type: str, key: str, rv: int, obj: Stored, prev: Stored | None) -> None:
-        self.store.history.append(Event(rv, type, key, obj, prev))
-        limit = self.world.faults.history
-        if limit is None:
-            limit = DEFAULT_HISTORY
-        excess = len(self.store.history) - limit
-        # trim exactly when a small window is asked for, in batches otherwise
-        if excess > 0 and (limit < 1024 or excess > limit // 8):
-            self.store.compacted_rv = self.store.history[excess - 1].rv
-            del self.store.history[:excess]
+    def trim(self) -> None:
+        """Forget events beyond the history window (``Faults.history``, read live).
+
+        An explicit window is kept exactly; the default one is trimmed in batches (an
+        eighth of it at a time) so that a write is not a list shift every time.
+        """
         store = self.store
+        limit = self.world.faults.history
+        slack = 0
+        if limit is None:
+            limit, slack = DEFAULT_HISTORY, DEFAULT_HISTORY // 8
+        excess = len(store.history) - limit
+        if excess > slack:
+            store.compacted_rv = store.history[excess - 1].rv
+            del store.history[:excess]
+
+    def _record(self, type: str, key: str, rv: int, obj: Stored, prev: Stored | None) -> None:
+        store = self.store
+        store.history.append(Event(rv, type, key, obj, prev))
+        self.trim()
         old, store.changed = store.changed, trio.Event()
         old.set()
 
