@@ -15,11 +15,12 @@ from informer import (
     Forbidden,
     ResourceNotFound,
     Scope,
+    ServerError,
     SourceSpec,
     TooManyRequests,
     Unauthorized,
 )
-from informer.server import ServerResource, open_embedded_server
+from informer.server import Faults, ServerResource, open_embedded_server
 from informer_http import HttpSource
 
 from .conftest import ROUTE_TYPE, ROUTES, route
@@ -64,18 +65,33 @@ async def test_404_for_a_resource_the_server_does_not_serve() -> None:
         await source.aclose()
 
 
-async def test_429_carries_retry_after() -> None:
+async def test_429_and_503_carry_retry_after() -> None:
+    faults = Faults(error_rate=1.0, error_code=429)
+    async with open_embedded_server([ServerResource.parse(ROUTES)], faults=faults) as server:
+        source = source_for(server.url)
+        with pytest.raises(TooManyRequests, match="too many requests") as caught:
+            await source.list(resource_version=None, limit=500, continue_token=None)
+        assert caught.value.retry_after == 1.0 and caught.value.status == 429
+        server.faults.error_code = 503
+        with pytest.raises(ServerError, match="503") as unavailable:
+            async with source.watch(resource_version="1", timeout_seconds=5):
+                pass
+        assert unavailable.value.retry_after == 1.0
+        await source.aclose()
+
+
+async def test_a_client_passed_in_is_not_closed() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
-        status = {"kind": "Status", "status": "Failure", "message": "slow down", "reason": "TooManyRequests"}
-        return httpx.Response(429, json=status | {"code": 429}, headers={"Retry-After": "7"})
+        return httpx.Response(
+            200, json={"kind": "RouteList", "metadata": {"resourceVersion": "7"}, "items": []}
+        )
 
     client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
     source = HttpSource(SourceSpec(ROUTE_TYPE, Scope(), {"url": "http://api.invalid"}), client=client)
-    with pytest.raises(TooManyRequests, match="slow down") as caught:
-        await source.list(resource_version=None, limit=500, continue_token=None)
-    assert caught.value.retry_after == 7.0 and caught.value.status == 429
+    page = await source.list(resource_version=None, limit=500, continue_token=None)
+    assert page.resource_version == "7" and page.items == []
     await source.aclose()
-    assert not client.is_closed  # a client passed in belongs to the caller
+    assert not client.is_closed  # it belongs to the caller
     await client.aclose()
 
 

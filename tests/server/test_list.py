@@ -219,3 +219,12 @@ def test_faults_refuse_bad_values_also_at_runtime() -> None:
         Faults(delay=-1)
     faults.history = 0  # keep nothing: every resume is a 410
     assert faults.history == 0 and faults.error_rate == 0.0
+
+
+async def test_error_code_fault(server: EmbeddedServer, client: httpx.AsyncClient) -> None:
+    server.faults = Faults(error_rate=1.0, error_code=429)
+    response = await client.get(ROUTES_URL)
+    assert response.status_code == 429 and response.headers["retry-after"] == "1"
+    assert response.json()["reason"] == "TooManyRequests"
+    with pytest.raises(ValueError, match="error_code must be an HTTP error status"):
+        server.faults.error_code = 200

@@ -287,7 +287,7 @@ class ApiApp:
             watching = _flag(params.get("watch")) or False
             allow("watch" if watching else "list")
             if faults.roll_error():
-                raise StatusError(500, "injected fault: internal error", "InternalError")
+                raise self._injected(faults.error_code)
             if watching:
                 return await self._watch(receive, send, target, params)
             await self._respond(send, 200, await self._list(target, params))
@@ -328,6 +328,19 @@ class ApiApp:
             patched = target.collection.patch(target.name, target.namespace, patch)
             return await self._json(send, 200, patched)
         raise StatusError(405, f"the server does not allow this method on the requested resource ({method})")
+
+    @staticmethod
+    def _injected(code: int) -> StatusError:
+        if code in (429, 503):
+            return StatusError(
+                code,
+                "injected fault: too many requests, please try again later"
+                if code == 429
+                else "injected fault: service unavailable",
+                details={"retryAfterSeconds": 1},
+                headers={"Retry-After": "1"},
+            )
+        return StatusError(code, f"injected fault: error {code}")
 
     def _authenticate(self, headers: Mapping[str, str]) -> Callable[[str], bool]:
         """Check the bearer token; return the verb check for this caller."""

@@ -33,6 +33,11 @@ def _seconds(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         raise ValueError(f"{attribute.name} must be a number of seconds >= 0, not {value!r}")
 
 
+def _error_code(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, int) or not 400 <= value <= 599:
+        raise ValueError(f"{attribute.name} must be an HTTP error status (400-599), not {value!r}")
+
+
 # attrs.define validates on assignment too, so a bad value set while running is refused
 @attrs.define(slots=True)
 class Faults:
@@ -42,7 +47,8 @@ class Faults:
       body, as a dying server or proxy would) after this many object events.
     * ``history`` — keep only the last N events per resource, so a watch or continue
       token from before that answers 410 Expired. ``None`` keeps the default window.
-    * ``error_rate`` — share (0..1) of list and watch requests answered with a 500 Status.
+    * ``error_rate`` — share (0..1) of list and watch requests answered with an error
+      Status, ``error_code`` (500 by default; 429 and 503 come with ``Retry-After: 1``).
       Decided by a random generator seeded with ``seed``, so a run is reproducible.
     * ``garbage_every`` — after every N-th event of a watch stream, write a line that is
       not JSON.
@@ -52,6 +58,7 @@ class Faults:
     watch_drop_after: int | None = attrs.field(default=None, validator=_events(1))
     history: int | None = attrs.field(default=None, validator=_events(0))
     error_rate: float = attrs.field(default=0.0, validator=_share)
+    error_code: int = attrs.field(default=500, validator=_error_code)
     garbage_every: int | None = attrs.field(default=None, validator=_events(1))
     delay: float = attrs.field(default=0.0, validator=_seconds)
     seed: int = 0
