@@ -126,6 +126,47 @@ async def test_kubectl_label_and_patch(world: tuple[EmbeddedServer, Kubectl]) ->
     assert set(server.list_objects(ROUTES)) == {"default/checkout"}
 
 
+MANIFEST = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: applied}
+data: {a: "%s"}
+---
+apiVersion: gateway.example.com/v1
+kind: Route
+metadata: {name: applied}
+spec: {pathPrefix: /applied}
+"""
+
+
+async def test_kubectl_apply_create_replace_delete(
+    world: tuple[EmbeddedServer, Kubectl], tmp_path: Path
+) -> None:
+    """No OpenAPI document is served, so client-side validation is off (--validate=false)."""
+    server, kubectl = world
+    manifest = tmp_path / "manifest.yaml"
+    manifest.write_text(MANIFEST % "1")
+    first = await kubectl("apply", "--validate=false", "-f", str(manifest))
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.decode().split("\n")[:2] == [
+        "configmap/applied created",
+        "route.gateway.example.com/applied created",
+    ]
+    manifest.write_text(MANIFEST % "2")
+    second = await kubectl("apply", "--validate=false", "-f", str(manifest))
+    assert second.returncode == 0, second.stderr
+    assert b"configmap/applied configured" in second.stdout
+    assert b"route.gateway.example.com/applied unchanged" in second.stdout
+    assert server.get("configmaps", "default/applied")["data"] == {"a": "2"}  # type: ignore[index]
+    again = await kubectl("create", "--validate=false", "-f", str(manifest))
+    assert again.returncode != 0 and b"Error from server (AlreadyExists)" in again.stderr
+    replaced = await kubectl("replace", "--validate=false", "-f", str(manifest))
+    assert replaced.returncode == 0, replaced.stderr
+    deleted = await kubectl("delete", "-f", str(manifest))
+    assert deleted.returncode == 0, deleted.stderr
+    assert "default/applied" not in server.list_objects("configmaps")
+
+
 async def test_kubectl_get_raw(world: tuple[EmbeddedServer, Kubectl]) -> None:
     _, kubectl = world
     result = await kubectl("get", "--raw", "/apis/gateway.example.com/v1/namespaces/default/routes?limit=1")
