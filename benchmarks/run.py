@@ -394,7 +394,7 @@ async def bare_split_orjson_keep(url: str, n: int) -> float:
 
 
 async def pipeline(
-    url: str, n: int, typed: bool = False, freeze: bool = False
+    url: str, n: int, typed: bool = False, freeze: bool = False, compact: bool = False
 ) -> tuple[float, dict[str, Any]]:
     from informer import Scope, SourceSpec, open_informer
     from informer_http.source import HttpSource
@@ -412,7 +412,7 @@ async def pipeline(
                 done.set()
 
     t0 = time.perf_counter()
-    async with open_informer(res, source, page_size=500, gc_freeze=freeze) as inf:
+    async with open_informer(res, source, page_size=500, gc_freeze=freeze, compact=compact) as inf:
         reg = inf.add_handler(NoOp())
         await done.wait()
         elapsed = time.perf_counter() - t0
@@ -427,12 +427,21 @@ async def pipeline(
 # -- the list benchmark (child process) -------------------------------------------------------
 
 
+def _peak_rss_kb() -> int:
+    # VmHWM, not ru_maxrss: the latter survives exec and would report the forking parent's size
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def _rss_kb() -> int:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
 
 
-def list_child(url: str, n: int, typed: bool, freeze: bool, bare: bool = False) -> None:
+def list_child(url: str, n: int, typed: bool, freeze: bool, bare: bool = False, compact: bool = False) -> None:
     from informer import SourceSpec, open_informer
     from informer_http.source import HttpSource
 
@@ -468,7 +477,7 @@ def list_child(url: str, n: int, typed: bool, freeze: bool, bare: bool = False) 
     async def main() -> None:
         source = HttpSource(SourceSpec(resource=res, options={"url": url, "timeout": 600}))
         t0 = time.perf_counter()
-        async with open_informer(res, source, page_size=500, gc_freeze=freeze) as inf:
+        async with open_informer(res, source, page_size=500, gc_freeze=freeze, compact=compact) as inf:
             await inf.wait_synced(timeout=600)
             out["seconds"] = time.perf_counter() - t0
             assert len(inf.store) == n
@@ -481,7 +490,7 @@ def list_child(url: str, n: int, typed: bool, freeze: bool, bare: bool = False) 
             out["gc_tracked_objects"] = len(gc.get_objects())
 
     trio.run(bare_list if bare else main)
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_rss_mb"] = _peak_rss_kb() / 1024
     print(json.dumps(out))
 
 
@@ -498,12 +507,13 @@ def main() -> int:
     parser.add_argument("--typed", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--freeze", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--compact", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve(args.events, args.list)
         return 0
     if args.list_child:
-        list_child(args.list_child, args.list, args.typed, args.freeze, args.bare)
+        list_child(args.list_child, args.list, args.typed, args.freeze, args.bare, args.compact)
         return 0
 
     size = len(event_line(1))
@@ -531,16 +541,19 @@ def main() -> int:
         ):
             rows.append((label, best(lambda loop=loop: trio.run(loop, url, n)), note))
         variants = [
-            ("informer: dict objects", False, False),
-            ("informer: dict objects, gc_freeze=True", False, True),
-            ("informer: cattrs-typed Pods", True, False),
+            ("informer: dict objects", False, False, False),
+            ("informer: dict objects, gc_freeze=True", False, True, False),
+            ("informer: dict objects, compact=True", False, False, True),
+            ("informer: cattrs-typed Pods", True, False, False),
         ]
-        for label, typed, freeze in variants:
+        for label, typed, freeze, compact in variants:
             infos: list[dict[str, Any]] = []
 
-            def once(typed: bool = typed, freeze: bool = freeze, infos: list[dict[str, Any]] = infos) -> float:  # noqa: E501
+            def once(
+                typed: bool = typed, freeze: bool = freeze, compact: bool = compact, infos: list[Any] = infos
+            ) -> float:
                 gc.collect()
-                elapsed, info = trio.run(pipeline, url, n, typed, freeze)
+                elapsed, info = trio.run(pipeline, url, n, typed, freeze, compact)
                 infos.append(info)
                 gc.unfreeze()
                 gc.collect()
@@ -548,9 +561,15 @@ def main() -> int:
 
             t = best(once)
             rows.append((label, t, f"handler p50 {infos[-1]['latency_p50_us']:.0f} µs"))
-        gc.disable()
-        t = best(lambda: trio.run(pipeline, url, n, False, False)[0])
-        gc.enable()
+        def without_gc() -> float:
+            gc.collect()  # the previous run's garbage (collect() works while disabled)
+            gc.disable()
+            try:
+                return trio.run(pipeline, url, n, False, False)[0]
+            finally:
+                gc.enable()
+
+        t = best(without_gc)
         rows.append(("informer: dict objects, gc disabled (reference)", t, "the pipeline's own cost"))
         print()
         print(f"{'watch pipeline':<44} {'events/s':>10} {'µs/event':>9} {'x bare':>7}")
@@ -565,6 +584,7 @@ def main() -> int:
                 ("bare: httpx + orjson, kept in a dict", ["--bare"]),
                 ("informer: dict objects", []),
                 ("informer: dict objects, gc_freeze=True", ["--freeze"]),
+                ("informer: dict objects, compact=True", ["--compact"]),
                 ("informer: cattrs-typed Pods", ["--typed"]),
             ):
                 cmd = [sys.executable, __file__, "--list-child", url, "--list", str(args.list), *flags]

@@ -33,6 +33,13 @@ no cycles), and the young generations are collected just before each freeze so d
 cycles are freed, not frozen. What remains is the price: a reference cycle *elsewhere in
 the process* that is alive at a freeze and dies later is never collected. That is why this
 is an opt-in for programs that are mostly informers (the CLI), not a library default.
+
+``compact=True`` attacks the same cost at its root: the store keeps each JSON object as
+its ``orjson`` bytes (about its wire size; nothing for the collector to walk) and
+decodes it again on every read — handlers still receive the decoded objects the
+reflector had in hand, and only reads of the store, late joiners' replays, resyncs and
+the ``old`` side of updates pay a decode. Objects that are not plain dicts (typed
+decoders) are kept as they are.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 import trio
 
 from ._backoff import Backoff
@@ -100,6 +108,15 @@ def namespace_indexer(obj: Any) -> tuple[str, ...]:
     return (namespace,) if namespace else ()
 
 
+def _compact_json(obj: Any) -> Any:
+    # Only plain JSON data is compacted; anything else (a typed object) is kept as it is.
+    return orjson.dumps(obj) if obj.__class__ is dict else obj
+
+
+def _expand_json(stored: Any) -> Any:
+    return orjson.loads(stored) if stored.__class__ is bytes else stored
+
+
 def _compose(*steps: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
     fns = [f for f in steps if f is not None]
     if not fns:
@@ -145,6 +162,7 @@ class Informer:
         watch_timeout: tuple[int, int] = (300, 600),
         backoff: Backoff | None = None,
         gc_freeze: bool = False,
+        compact: bool = False,
         close_source: bool = True,
     ) -> None:
         self.name = name or resource.name
@@ -156,7 +174,10 @@ class Informer:
             all_indexers["namespace"] = namespace_indexer
         all_indexers.update(resource.indexers)
         all_indexers.update(indexers or {})
-        self.store = Store(all_indexers)
+        if compact:
+            self.store = Store(all_indexers, compact=_compact_json, expand=_expand_json)
+        else:
+            self.store = Store(all_indexers)
         self.store.on_index_error = self._index_failed
         self._key = resource.key or meta_namespace_key
         self._listeners: list[HandlerRegistration] = []
@@ -273,9 +294,11 @@ class Informer:
             on_error=self._handler_failed,
         )
         now = time.perf_counter()
-        rvs = self.store._rvs
-        for key, obj in self.store._items.items():
-            reg.push(Notification(EventType.ADDED, key, obj, None, rvs[key], True, False, now))
+        store = self.store
+        rvs = store._rvs
+        expand = store.expand
+        for key, stored in store._items.items():
+            reg.push(Notification(EventType.ADDED, key, expand(stored), None, rvs[key], True, False, now))
         self._listeners.append(reg)
         self._nursery.start_soon(reg.run, name=f"informer {self.name} handler {reg.name}")
         return reg
@@ -331,9 +354,12 @@ class Informer:
                 continue
             self.stats.resyncs += 1
             now = time.perf_counter()
-            rvs = self.store._rvs
+            store = self.store
+            rvs = store._rvs
+            expand = store.expand
             # One synchronous pass: the snapshot cannot interleave with the reflector's writes.
-            for key, obj in self.store._items.items():
+            for key, stored in store._items.items():
+                obj = expand(stored)
                 n = Notification(EventType.MODIFIED, key, obj, obj, rvs[key], False, False, now)
                 for reg in self._listeners:
                     reg.push(n)
@@ -404,6 +430,7 @@ async def open_informer(
     watch_timeout: tuple[int, int] = (300, 600),
     backoff: Backoff | None = None,
     gc_freeze: bool = False,
+    compact: bool = False,
     close_source: bool = True,
     drain_timeout: float | None = None,
 ) -> AsyncIterator[Informer]:
@@ -433,6 +460,7 @@ async def open_informer(
         watch_timeout=watch_timeout,
         backoff=backoff,
         gc_freeze=gc_freeze,
+        compact=compact,
         close_source=close_source,
     )
     async with trio.open_nursery() as nursery:

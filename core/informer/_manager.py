@@ -56,6 +56,7 @@ class InformerSpec:
     watch_list: bool = False
     transform: Callable[[Any], Any] | None = None
     gc_freeze: bool = False
+    compact: bool = False
     description: str = attrs.field(default="", eq=False)
 
     def build(self) -> Informer:
@@ -76,6 +77,7 @@ class InformerSpec:
             watch_list=self.watch_list or getattr(source, "watch_list", False) is True,
             watch_list_timeout=float(deadline) if isinstance(deadline, int | float) else 60.0,
             gc_freeze=self.gc_freeze,
+            compact=self.compact,
         )
 
 

@@ -289,7 +289,8 @@ class Reflector:
             for key in vanished:
                 old = store.remove(key)
                 if old is not None and self.listeners:
-                    self._fan_out(Notification(_DELETED, key, old, None, list_rv, False, True, now))
+                    last = store.expand(old)
+                    self._fan_out(Notification(_DELETED, key, last, None, list_rv, False, True, now))
         stats.listing = False
         stats.last_list_size = len(seen)
         if self._lists:
@@ -334,6 +335,7 @@ class Reflector:
             if old is None:
                 n = Notification(_ADDED, key, obj, None, rv, initial, False, time.perf_counter())
             else:
+                old = store.expand(old)
                 n = Notification(_MODIFIED, key, obj, old, rv, False, False, time.perf_counter())
             self._fan_out(n)
 
@@ -429,7 +431,7 @@ class Reflector:
             if old is None:
                 return  # never known (or already gone): nothing to tell anyone
             if self.listeners:
-                last = old if obj is None else obj
+                last = store.expand(old) if obj is None else obj
                 self._fan_out(Notification(_DELETED, key, last, None, rv, False, False, time.perf_counter()))
             return
         if obj is None:
@@ -445,6 +447,7 @@ class Reflector:
             if old is None:
                 n = Notification(_ADDED, key, obj, None, rv, False, False, time.perf_counter())
             else:
+                old = store.expand(old)
                 n = Notification(_MODIFIED, key, obj, old, rv, False, False, time.perf_counter())
             self._fan_out(n)
 

@@ -24,6 +24,17 @@ call per write but no memory per cached object, which is the scarcer resource.
 The store also keeps every key's ``resourceVersion`` in a parallel dict, so a relist can
 tell an unchanged object from a changed one by comparing two short strings, never the
 objects themselves.
+
+Compact form
+------------
+A decoded Kubernetes object is some forty dicts and lists: about five times its wire size
+in memory, and forty objects the cyclic garbage collector walks again and again. A store
+built with ``compact``/``expand`` functions (the informer's ``compact=True`` uses
+``orjson.dumps``/``orjson.loads``) keeps each object in its compact form instead — bytes:
+about its wire size, and nothing for the collector — and expands it on every read. Reads
+then return a fresh object each time (mutating it changes nothing in the store). Index
+maintenance cannot re-run indexers on a compact old object cheaply, so in this mode each
+key's index values are remembered (small tuples of strings).
 """
 
 from __future__ import annotations
@@ -72,13 +83,35 @@ class Store:
     stored, because an index is a view and must not lose data.
     """
 
-    __slots__ = ("_indexers", "_indices", "_items", "_rvs", "index_errors", "on_index_error")
+    __slots__ = (
+        "_compact",
+        "_expand",
+        "_indexers",
+        "_indices",
+        "_items",
+        "_key_values",
+        "_rvs",
+        "index_errors",
+        "on_index_error",
+    )
 
-    def __init__(self, indexers: dict[str, Indexer] | None = None) -> None:
+    def __init__(
+        self,
+        indexers: dict[str, Indexer] | None = None,
+        *,
+        compact: Callable[[Any], Any] | None = None,
+        expand: Callable[[Any], Any] | None = None,
+    ) -> None:
+        if (compact is None) != (expand is None):
+            raise ValueError("compact and expand go together")
         self._items: dict[str, Any] = {}
         self._rvs: dict[str, str] = {}
         self._indexers: dict[str, Indexer] = {}
         self._indices: dict[str, dict[str, set[str]]] = {}
+        self._compact = compact
+        self._expand = expand
+        #: compact mode only: index name -> key -> the values the key is filed under
+        self._key_values: dict[str, dict[str, tuple[str, ...]]] = {}
         self.index_errors = 0
         #: called as ``(index_name, key, exception)`` when an indexer raises
         self.on_index_error: Callable[[str, str, BaseException], None] | None = None
@@ -87,16 +120,33 @@ class Store:
 
     # -- read ------------------------------------------------------------------------
 
+    @property
+    def compacting(self) -> bool:
+        """True when objects are kept in a compact form and expanded on every read."""
+        return self._expand is not None
+
+    def expand(self, stored: Any) -> Any:
+        """The object for a stored form (identity unless the store is compacting)."""
+        expand = self._expand
+        return stored if expand is None else expand(stored)
+
     def get(self, key: str, default: Any = None) -> Any:
         """The object stored under ``key``, or ``default``."""
-        return self._items.get(key, default)
+        stored = self._items.get(key)
+        if stored is None:
+            return default
+        expand = self._expand
+        return stored if expand is None else expand(stored)
 
     def __getitem__(self, key: str) -> Any:
-        return self._items[key]
+        return self.expand(self._items[key])
 
     def list(self) -> builtins.list[Any]:
         """Every object (a new list; safe to keep)."""
-        return list(self._items.values())
+        expand = self._expand
+        if expand is None:
+            return list(self._items.values())
+        return [expand(v) for v in self._items.values()]
 
     def keys(self) -> builtins.list[str]:
         """Every key (a new list)."""
@@ -104,7 +154,10 @@ class Store:
 
     def items(self) -> builtins.list[tuple[str, Any]]:
         """``(key, object)`` pairs (a new list)."""
-        return list(self._items.items())
+        expand = self._expand
+        if expand is None:
+            return list(self._items.items())
+        return [(k, expand(v)) for k, v in self._items.items()]
 
     def __iter__(self) -> Iterator[str]:
         return iter(list(self._items))
@@ -141,7 +194,10 @@ class Store:
     def by_index(self, name: str, value: str) -> builtins.list[Any]:
         """Objects filed under ``value`` in index ``name``, in key order."""
         items = self._items
-        return [items[k] for k in self.index_keys(name, value)]
+        expand = self._expand
+        if expand is None:
+            return [items[k] for k in self.index_keys(name, value)]
+        return [expand(items[k]) for k in self.index_keys(name, value)]
 
     def index_values(self, name: str) -> builtins.list[str]:
         """Every value of index ``name`` that has at least one object, sorted."""
@@ -157,8 +213,14 @@ class Store:
         self._indexers[name] = fn
         index: dict[str, set[str]] = {}
         self._indices[name] = index
-        for key, obj in self._items.items():
-            for value in self._safe_values(name, fn, key, obj):
+        remembered: dict[str, tuple[str, ...]] | None = None
+        if self._expand is not None:
+            remembered = self._key_values[name] = {}
+        for key, stored in self._items.items():
+            values = tuple(self._safe_values(name, fn, key, self.expand(stored)))
+            if remembered is not None and values:
+                remembered[key] = values
+            for value in values:
                 bucket = index.get(value)
                 if bucket is None:
                     index[value] = {key}
@@ -168,25 +230,39 @@ class Store:
     def remove_indexer(self, name: str) -> None:
         self._indexers.pop(name, None)
         self._indices.pop(name, None)
+        self._key_values.pop(name, None)
 
     def put(self, key: str, obj: Any, resource_version: str) -> Any:
-        """Store ``obj`` under ``key``; returns the previous object or ``None``."""
+        """Store ``obj`` under ``key``; returns the previous *stored form* or ``None``
+        (the object itself unless compacting: see :meth:`expand`)."""
         items = self._items
         old = items.get(key)
-        items[key] = obj
+        compact = self._compact
+        if compact is None:
+            items[key] = obj
+            if self._indexers:
+                self._reindex(key, old, obj)
+        else:
+            try:
+                items[key] = compact(obj)
+            except Exception:
+                items[key] = obj  # not compactable: kept as is (expand must pass it through)
+            if self._indexers:
+                self._reindex_remembered(key, obj)
         self._rvs[key] = resource_version
-        if self._indexers:
-            self._reindex(key, old, obj)
         return old
 
     def remove(self, key: str) -> Any:
-        """Drop ``key``; returns the object it held, or ``None`` if there was none."""
+        """Drop ``key``; returns the stored form it held, or ``None`` if there was none."""
         old = self._items.pop(key, None)
         if old is None:
             return None
         del self._rvs[key]
         if self._indexers:
-            self._reindex(key, old, None)
+            if self._compact is None:
+                self._reindex(key, old, None)
+            else:
+                self._reindex_remembered(key, None)
         return old
 
     def clear(self) -> None:
@@ -194,6 +270,8 @@ class Store:
         self._rvs.clear()
         for index in self._indices.values():
             index.clear()
+        for remembered in self._key_values.values():
+            remembered.clear()
 
     # -- internals ---------------------------------------------------------------------
 
@@ -238,6 +316,33 @@ class Store:
                         index[value] = {key}
                     else:
                         bucket.add(key)
+
+    def _reindex_remembered(self, key: str, new: Any) -> None:
+        """Compact mode: the old values come from memory, not from the old object."""
+        indices = self._indices
+        for name, fn in self._indexers.items():
+            remembered = self._key_values[name]
+            old_values = remembered.get(key, ())
+            new_values = tuple(self._safe_values(name, fn, key, new)) if new is not None else ()
+            if old_values == new_values:
+                continue
+            if new_values:
+                remembered[key] = new_values
+            else:
+                remembered.pop(key, None)
+            index = indices[name]
+            for value in old_values:
+                bucket = index.get(value)
+                if bucket is not None:
+                    bucket.discard(key)
+                    if not bucket:
+                        del index[value]
+            for value in new_values:
+                bucket = index.get(value)
+                if bucket is None:
+                    index[value] = {key}
+                else:
+                    bucket.add(key)
 
     def __repr__(self) -> str:
         return f"<Store {len(self._items)} objects, indices: {', '.join(self._indices) or 'none'}>"

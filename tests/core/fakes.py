@@ -178,9 +178,7 @@ class FakeSource:
             for _, obj in sorted(server.objects.items()):
                 send.send_nowait(WatchEvent(EventType.ADDED, obj, obj["metadata"]["resourceVersion"]))
             if not server.never_end_initial:
-                send.send_nowait(
-                    WatchEvent(EventType.BOOKMARK, {}, str(server.rv), INITIAL_EVENTS_END)
-                )
+                send.send_nowait(WatchEvent(EventType.BOOKMARK, {}, str(server.rv), INITIAL_EVENTS_END))
         else:
             since = int(resource_version)
             if since < server.compacted:

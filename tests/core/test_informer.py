@@ -81,9 +81,9 @@ async def test_expired_watch_relists_with_a_diff() -> None:
         for ch in list(server.watchers):
             server.watchers.discard(ch)
             ch.close()
-        server.put("ns0/w0", n=42)      # changed
-        server.delete("ns1/w1")         # vanished while disconnected
-        server.put("ns9/fresh", n=1)    # new
+        server.put("ns0/w0", n=42)  # changed
+        server.delete("ns1/w1")  # vanished while disconnected
+        server.put("ns9/fresh", n=1)  # new
         server.expire_watches()
         await settle(inf, server, rec)
         after = [(t, k, n.final_state_unknown) for t, k, n in rec.seen[before:]]
@@ -331,3 +331,23 @@ async def test_streaming_list_cut_short_is_retried_as_a_streaming_list() -> None
         await settle(inf, server)
     assert server.list_calls == []
     assert [c["send_initial_events"] for c in server.watch_calls[:2]] == [True, True]
+
+
+async def test_compact_informer_behaves_like_the_plain_one() -> None:
+    server = populated(6)
+    rec = Recorder()
+    async with open_informer(RESOURCE, server.source(), compact=True, **FAST) as inf:
+        inf.add_handler(rec)
+        await settle(inf, server, rec)
+        assert inf.store._items["ns0/w0"].__class__ is bytes
+        server.put("ns0/w0", n=99)
+        server.delete("ns1/w1")
+        await settle(inf, server, rec)
+        modified = next(n for t, _, n in rec.seen if t == "MODIFIED")
+        assert modified.old["spec"] == {"n": 0} and modified.object["spec"] == {"n": 99}
+        deleted = next(n for t, _, n in rec.seen if t == "DELETED")
+        assert deleted.object["metadata"]["name"] == "w1"
+        late = Recorder("late")
+        inf.add_handler(late)
+        await settle(inf, server, late)
+        assert replay(late.seen) == server.objects == replay(rec.seen)

@@ -32,9 +32,7 @@ def route(name: str, namespace: str = "default", n: int = 0) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def running(
-    server: EmbeddedServer, **kw: Any
-) -> AsyncIterator[tuple[Informer, list[Recorder]]]:
+async def running(server: EmbeddedServer, **kw: Any) -> AsyncIterator[tuple[Informer, list[Recorder]]]:
     source = HttpSource(SourceSpec(resource=RESOURCE, options={"url": server.url}))
     recorders = [Recorder("unbounded"), Recorder("coalesce")]
     kw.setdefault("backoff", Backoff(initial=0.01, maximum=0.1))
@@ -112,10 +110,10 @@ async def test_dropped_streams_reconnect() -> None:
         open_embedded_server([ServerResource.parse(ROUTES)], faults=faults) as server,
         running(server) as (inf, recorders),
     ):
-            await inf.wait_synced(timeout=30)
-            await churn(server, 20, pause=0.005)
-            await converged(inf, server, recorders)
-            assert inf.stats.reconnects >= 3
+        await inf.wait_synced(timeout=30)
+        await churn(server, 20, pause=0.005)
+        await converged(inf, server, recorders)
+        assert inf.stats.reconnects >= 3
 
 
 async def test_server_errors_back_off_and_recover() -> None:
@@ -135,13 +133,13 @@ async def test_garbage_lines_are_counted_and_skipped() -> None:
         open_embedded_server([ServerResource.parse(ROUTES)], faults=faults) as server,
         running(server) as (inf, recorders),
     ):
-            await inf.wait_synced(timeout=30)
-            with trio.fail_after(5):
-                await server.wait_watching(ROUTES)
-            await churn(server, 12, pause=0.002)
-            await converged(inf, server, recorders)
-            assert inf.stats.decode_errors >= 3
-            assert inf.stats.events_by_type["ERROR"] == inf.stats.decode_errors
+        await inf.wait_synced(timeout=30)
+        with trio.fail_after(5):
+            await server.wait_watching(ROUTES)
+        await churn(server, 12, pause=0.002)
+        await converged(inf, server, recorders)
+        assert inf.stats.decode_errors >= 3
+        assert inf.stats.events_by_type["ERROR"] == inf.stats.decode_errors
 
 
 async def test_slow_server() -> None:

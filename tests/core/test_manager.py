@@ -26,6 +26,7 @@ async def test_one_informer_per_spec_shared_by_handlers() -> None:
     made: list[SourceSpec] = []
     factory = factory_for(server, made)
     async with open_manager() as mgr:
+
         def spec(**kw: Any) -> InformerSpec:
             return InformerSpec(name="widgets", resource=RESOURCE, source_factory=factory, **kw)
 

@@ -8,7 +8,9 @@ fake server. At every ``settle`` step and at the end:
 * the store equals the server's state;
 * every handler's history, replayed from empty, reproduces the store;
 * no handler ever saw an update or a delete for a key it had not been told was added
-  (nor an add for a key it already had) — with both backlog policies.
+  (nor an add for a key it already had) — with both backlog policies;
+* the namespace index lists exactly the namespaces that have objects —
+  with the store keeping objects as they are and in compact form.
 """
 
 from __future__ import annotations
@@ -39,21 +41,23 @@ ops = st.one_of(
 
 def check(inf: Any, server: FakeServer, recorders: list[Recorder]) -> None:
     assert contents(inf) == server.objects
+    namespaces = {key.partition("/")[0] for key in server.objects}
+    assert inf.store.index_values("namespace") == sorted(namespaces)
     for rec in recorders:
         assert rec.violations == [], rec.name
         assert replay(rec.seen) == contents(inf), rec.name
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(program=st.lists(ops, max_size=25))
-async def test_random_writes_and_faults_converge(program: list[tuple[Any, ...]]) -> None:
+@given(program=st.lists(ops, max_size=25), compact=st.booleans())
+async def test_random_writes_and_faults_converge(program: list[tuple[Any, ...]], compact: bool) -> None:
     server = FakeServer()
     for key in KEYS[:3]:
         server.put(key, v=0)
     source = server.source()
     recorders = [Recorder("unbounded"), Recorder("coalesce")]
     async with open_informer(
-        RESOURCE, source, page_size=2, backoff=Backoff(initial=0.001, maximum=0.01)
+        RESOURCE, source, page_size=2, backoff=Backoff(initial=0.001, maximum=0.01), compact=compact
     ) as inf:
         inf.add_handler(recorders[0])
         inf.add_handler(recorders[1], policy=BacklogPolicy.COALESCE)

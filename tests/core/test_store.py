@@ -85,3 +85,31 @@ def test_reads_return_copies() -> None:
     assert store.keys() == ["a"]
     assert store.items() == [("a", store.get("a"))]
     assert store.list() == [store.get("a")]
+
+
+def test_compact_store_expands_on_read_and_keeps_indices_right() -> None:
+    import orjson
+
+    indexers = {"namespace": namespace_indexer, "color": by_color}
+    store = Store(indexers, compact=orjson.dumps, expand=orjson.loads)  # type: ignore[arg-type]
+    assert store.compacting
+    a = make("a", "ns1", colors=["red"])
+    store.put("ns1/a", a, "1")
+    assert store._items["ns1/a"].__class__ is bytes
+    assert store.get("ns1/a") == a and store.get("ns1/a") is not a  # a fresh object per read
+    old = store.put("ns1/a", make("a", "ns1", colors=["blue"]), "2")
+    assert store.expand(old) == a
+    assert store.index_values("color") == ["blue"]
+    assert store.by_index("namespace", "ns1") == [store.get("ns1/a")]
+    store.add_indexer("name", lambda o: (o["metadata"]["name"],))
+    assert store.index_keys("name", "a") == ["ns1/a"]
+    assert store.expand(store.remove("ns1/a"))["spec"] == {"colors": ["blue"]}
+    assert store.index_values("color") == [] and store.index_values("name") == []
+    assert store.items() == [] and store.list() == []
+
+
+def test_compact_and_expand_go_together() -> None:
+    import orjson
+
+    with pytest.raises(ValueError, match="go together"):
+        Store(compact=orjson.dumps)
