@@ -441,7 +441,9 @@ def _rss_kb() -> int:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
 
 
-def list_child(url: str, n: int, typed: bool, freeze: bool, bare: bool = False, compact: bool = False) -> None:
+def list_child(
+    url: str, n: int, typed: bool, freeze: bool, bare: bool = False, compact: bool = False
+) -> None:
     from informer import SourceSpec, open_informer
     from informer_http.source import HttpSource
 
