@@ -121,6 +121,17 @@ async def test_kubectl_label_and_patch(world: tuple[EmbeddedServer, Kubectl]) ->
     )
     assert patched.returncode == 0, patched.stderr
     assert server.get("configmaps", "default/settings")["data"] == {"mode": "safe"}  # type: ignore[index]
+    json_patched = await kubectl(
+        "patch",
+        "configmap",
+        "settings",
+        "--type",
+        "json",
+        "-p",
+        '[{"op":"add","path":"/data/extra","value":"x"}]',
+    )
+    assert json_patched.returncode == 0, json_patched.stderr
+    assert server.get("configmaps", "default/settings")["data"] == {"mode": "safe", "extra": "x"}  # type: ignore[index]
     deleted = await kubectl("delete", "routes.gateway.example.com", "search")
     assert deleted.returncode == 0, deleted.stderr
     assert set(server.list_objects(ROUTES)) == {"default/checkout"}

@@ -127,10 +127,33 @@ async def test_merge_patch(server: EmbeddedServer, client: httpx.AsyncClient) ->
         f"{NS_URL}/a", content=orjson.dumps(stale), headers={"Content-Type": "application/merge-patch+json"}
     )
     assert conflict.status_code == 409
-    json_patch = await client.patch(
-        f"{NS_URL}/a", content=b"[]", headers={"Content-Type": "application/json-patch+json"}
+    apply_patch = await client.patch(
+        f"{NS_URL}/a", content=b"{}", headers={"Content-Type": "application/apply-patch+yaml"}
     )
-    assert json_patch.status_code == 415 and json_patch.json()["reason"] == "UnsupportedMediaType"
+    assert apply_patch.status_code == 415 and apply_patch.json()["reason"] == "UnsupportedMediaType"
     # in process, addressed like delete
     server.patch(ROUTES, "default/a", {"metadata": {"labels": {"app": None}}})
     assert server.get(ROUTES, "default/a")["metadata"]["labels"] == {"new": "yes"}  # type: ignore[index]
+
+
+async def test_json_patch(server: EmbeddedServer, client: httpx.AsyncClient) -> None:
+    server.create(ROUTES, route("a", app="web") | {"spec": {"ports": [80, 443]}})
+    ops = [
+        {"op": "test", "path": "/metadata/labels/app", "value": "web"},
+        {"op": "replace", "path": "/metadata/labels/app", "value": "api"},
+        {"op": "add", "path": "/spec/ports/-", "value": 8080},
+        {"op": "remove", "path": "/spec/ports/0"},
+        {"op": "copy", "from": "/metadata/name", "path": "/spec/owner"},
+        {"op": "move", "from": "/spec/owner", "path": "/spec/by"},
+    ]
+    headers = {"Content-Type": "application/json-patch+json"}
+    response = await client.patch(f"{NS_URL}/a", content=orjson.dumps(ops), headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["spec"] == {"ports": [443, 8080], "by": "a"}
+    assert response.json()["metadata"]["labels"] == {"app": "api"}
+    failed = [{"op": "test", "path": "/metadata/labels/app", "value": "web"}]
+    response = await client.patch(f"{NS_URL}/a", content=orjson.dumps(failed), headers=headers)
+    assert response.status_code == 422 and "test failed" in response.json()["message"]
+    missing = [{"op": "remove", "path": "/spec/nothing"}]
+    response = await client.patch(f"{NS_URL}/a", content=orjson.dumps(missing), headers=headers)
+    assert response.status_code == 422 and "does not exist" in response.json()["message"]

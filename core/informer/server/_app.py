@@ -29,6 +29,7 @@ import attrs
 import orjson
 import trio
 
+from ._patch import JSON_PATCH, MERGE_PATCHES
 from ._resource import ServerResource
 from ._selectors import parse_field_selector, parse_label_selector
 from ._state import Collection, Event, Stored, World, watch_line
@@ -45,9 +46,7 @@ Send = Callable[[Message], Awaitable[None]]
 
 _JSON = [(b"content-type", b"application/json")]
 _VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"]
-# A strategic merge patch is applied as a JSON merge patch: the same for everything but
-# lists of objects with merge keys (which the embedded server does not know about).
-_MERGE_PATCHES = frozenset({"application/merge-patch+json", "application/strategic-merge-patch+json"})
+_PATCHES = frozenset({*MERGE_PATCHES, JSON_PATCH})
 _GIT_VERSION = "v1.32.0-informer"
 #: how long a list for a future resourceVersion waits before answering 504 (kube-apiserver: ~3 s)
 _FUTURE_RV_WAIT = 3.0
@@ -317,15 +316,15 @@ class ApiApp:
         if method == "PATCH" and target.name is not None:
             allow("patch")
             content_type = headers.get("content-type", "").split(";")[0].strip()
-            if content_type not in _MERGE_PATCHES:
+            if content_type not in _PATCHES:
                 raise StatusError(
                     415,
                     f"the body of the request was in an unknown format - accepted media types include:"
-                    f" {', '.join(sorted(_MERGE_PATCHES))}",
+                    f" {', '.join(sorted(_PATCHES))}",
                     "UnsupportedMediaType",
                 )
-            patch = self._body_object(await self._read_body(receive))
-            patched = target.collection.patch(target.name, target.namespace, patch)
+            patch = self._body_json(await self._read_body(receive))
+            patched = target.collection.patch(target.name, target.namespace, patch, content_type)
             return await self._json(send, 200, patched)
         raise StatusError(405, f"the server does not allow this method on the requested resource ({method})")
 
@@ -373,6 +372,13 @@ class ApiApp:
         if name is not None and resource.namespaced and namespace is None:
             raise StatusError(404, "the server could not find the requested resource", "NotFound")
         return _Target(collection, namespace, name)
+
+    @staticmethod
+    def _body_json(body: bytes) -> Any:
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise StatusError(400, f"the request body is not valid JSON: {exc}", "BadRequest") from None
 
     @staticmethod
     def _body_object(body: bytes) -> dict[str, Any]:

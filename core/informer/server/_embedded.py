@@ -171,7 +171,8 @@ class EmbeddedServer:
         self, resource_name: str, key_or_name: str, patch: Mapping[str, Any], namespace: str | None = None
     ) -> dict[str, Any]:
         """Apply a JSON merge patch to one object (``{"metadata": {"labels": {"a": None}}}``
-        removes label ``a``); addressed like :meth:`delete`."""
+        removes label ``a``); addressed like :meth:`delete`. A ``metadata.resourceVersion``
+        in the patch is a precondition (409 Conflict if stale)."""
         collection = self._world.collection(resource_name)
         name, namespace = self._address(collection.resource.namespaced, key_or_name, namespace)
         return collection.patch(name, namespace, patch)

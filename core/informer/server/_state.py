@@ -29,11 +29,13 @@ import orjson
 import trio
 
 from ._faults import Faults
+from ._patch import apply_patch
 from ._resource import ServerResource
 from ._status import StatusError
 
 __all__ = ["DEFAULT_HISTORY", "Collection", "Event", "Storage", "Stored", "World", "key_of", "watch_line"]
 
+MERGE_PATCH = "application/merge-patch+json"
 #: events kept per resource when ``Faults.history`` is not set.
 DEFAULT_HISTORY = 100_000
 #: paged-list snapshots kept (by resource and version) so later pages are cheap.
@@ -92,20 +94,6 @@ def _fresh_copy(obj: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(copied, dict):
         raise StatusError(400, "object must be a JSON object", "BadRequest")
     return copied
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7386 JSON merge patch: objects merge key by key, ``null`` deletes, anything
-    else replaces."""
-    if not isinstance(patch, Mapping):
-        return patch
-    result = dict(target) if isinstance(target, Mapping) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
 
 
 def key_of(namespace: str | None, name: str) -> str:
@@ -362,22 +350,28 @@ class Collection:
         self._record("MODIFIED", key, rv, stored, old_stored)
         return new
 
-    def patch(self, name: str, namespace: str | None, patch: Mapping[str, Any]) -> dict[str, Any]:
-        """Apply a JSON merge patch (RFC 7386) to an object; a ``metadata.resourceVersion``
-        in the patch is a precondition, as in :meth:`update`."""
+    def patch(
+        self, name: str, namespace: str | None, patch: Any, content_type: str = MERGE_PATCH
+    ) -> dict[str, Any]:
+        """Apply a merge patch (or a JSON patch, by ``content_type``) to an object.
+
+        As in Kubernetes, a ``metadata.resourceVersion`` the patch sets is a precondition:
+        the update is refused with 409 Conflict unless it is the current version.
+        """
         key = key_of(namespace if self.resource.namespaced else None, name)
         stored = self.store.objects.get(key)
         if stored is None:
             raise self._not_found(name)
         current = self.decode(stored)
-        merged = merge_patch(current, patch)
+        current_rv = current["metadata"]["resourceVersion"]
+        merged = apply_patch(content_type, current, patch)
         if not isinstance(merged, dict) or not isinstance(merged.get("metadata"), dict):
             raise StatusError(422, f"{self.resource.kind} is invalid: the patch removes metadata", "Invalid")
         meta = merged["metadata"]
         if meta.get("name") != name or (self.resource.namespaced and meta.get("namespace") != namespace):
             raise StatusError(400, "a patch may not change metadata.name or metadata.namespace", "BadRequest")
-        if "resourceVersion" not in (patch.get("metadata") or {}):
-            meta.pop("resourceVersion", None)
+        if meta.get("resourceVersion") == current_rv:
+            meta.pop("resourceVersion")
         return self.update(merged, namespace)
 
     def delete(self, name: str, namespace: str | None = None) -> dict[str, Any]:
