@@ -157,6 +157,8 @@ class Reflector:
         #: the RV to ask the next list for: "0" first, then the last seen, None after a list 410
         self._list_rv: str | None = "0"
         self._lists = 0
+        #: watch events skipped since the last list (malformed, undecodable, keyless)
+        self._lost = 0
         #: stores left before the next gc.freeze(); None = never freeze
         self._freeze_countdown: int | None = FREEZE_EVERY if gc_freeze else None
 
@@ -183,15 +185,19 @@ class Reflector:
                             )
                             self.watch_list = False
                         finally:
-                            # Failed after the initial events were in: a re-watch will do.
+                            # Failed after the initial events were in: a re-watch will do
+                            # (unless events were lost on the way: then a repair relist).
                             if self._lists != listed_before:
-                                need_list = False
+                                need_list = self._repair_needed()
                         if not need_list:
                             continue
                     await self._list()
                     need_list = False
                     expired_in_a_row = 0
-                await self._watch()
+                try:
+                    await self._watch()
+                finally:
+                    need_list = self._repair_needed()
                 expired_in_a_row = 0
             except Expired as exc:
                 self._record(exc)
@@ -222,6 +228,20 @@ class Reflector:
                 if not need_list:
                     self.stats.reconnects += 1
                 await self._sleep_backoff(exc)
+
+    def _repair_needed(self) -> bool:
+        """After a watch that could not apply some events: relist (at the last version)
+        rather than only re-watch, so skipped changes are repaired now, not whenever the
+        server next expires our version."""
+        if not self._lost:
+            return False
+        log.info(
+            "%s: %d watch event(s) could not be applied; relisting to repair the cache", self.name, self._lost
+        )
+        self._lost = 0
+        self._list_rv = self.resource_version
+        self.stats.repair_relists += 1
+        return True
 
     async def _sleep_backoff(self, exc: BaseException | None) -> None:
         retry_after = getattr(exc, "retry_after", None)
@@ -402,6 +422,7 @@ class Reflector:
         rv = ev.resource_version
         if t is _ERROR:
             stats.decode_errors += 1
+            self._lost += 1
             log.warning("%s: skipped a malformed watch event: %s", self.name, ev.object)
             return
         if rv:
@@ -418,6 +439,7 @@ class Reflector:
                 obj = decode(obj)
             except Exception as exc:
                 self._skip_decode(key, obj, exc)
+                self._lost += 1
                 return
         store = self.store
         if key is None:
@@ -425,6 +447,7 @@ class Reflector:
                 key = self.key_of(obj)
             except Exception as exc:
                 self._skip_key(obj, exc)
+                self._lost += 1
                 return
         if t is _DELETED:
             old = store.remove(key)
@@ -436,6 +459,7 @@ class Reflector:
             return
         if obj is None:
             stats.decode_errors += 1
+            self._lost += 1
             log.warning("%s: %s event for %s without an object; skipped", self.name, t.value, key)
             return
         if store._rvs.get(key) == rv:

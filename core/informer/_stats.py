@@ -131,6 +131,8 @@ class InformerStats:
         factory=lambda: {"ADDED": 0, "MODIFIED": 0, "DELETED": 0, "BOOKMARK": 0, "ERROR": 0}
     )
     relists: int = 0
+    #: relists done because watch events had to be skipped (a subset of ``relists``)
+    repair_relists: int = 0
     lists_completed: int = 0
     reconnects: int = 0
     watches_started: int = 0

@@ -351,3 +351,20 @@ async def test_compact_informer_behaves_like_the_plain_one() -> None:
         inf.add_handler(late)
         await settle(inf, server, late)
         assert replay(late.seen) == server.objects == replay(rec.seen)
+
+
+async def test_skipped_watch_events_are_repaired_by_a_relist_when_the_watch_ends() -> None:
+    server = populated(2)
+    async with open_informer(RESOURCE, server.source(), **FAST) as inf:
+        await inf.wait_synced(timeout=5)
+        await until(lambda: bool(server.watchers))
+        server.garbage()  # stands for a change we could not read
+        server.drop_watches()
+        await until(lambda: len(server.list_calls) == 2)
+        assert server.list_calls[1]["resource_version"] == inf.resource_version
+        await settle(inf, server)
+        assert inf.stats.repair_relists == 1 and inf.stats.relists == 1
+        # a clean watch end without losses is a plain re-watch
+        server.drop_watches()
+        await until(lambda: len(server.watch_calls) == 3)
+        assert len(server.list_calls) == 2
