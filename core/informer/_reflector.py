@@ -19,6 +19,10 @@ The loop
   (server timeout, ``timeoutSeconds`` random in [300, 600] so a fleet does not reconnect
   in lockstep) is reopened from there without a relist.
 * :class:`~informer.Expired` means the resume point fell out of the server's history: relist.
+* A watch event that cannot be applied (a malformed line, an object the decoder or the
+  key function refuses) is logged, counted and skipped — and remembered: when that watch
+  ends, the reflector relists (at the last version) instead of only re-watching, so the
+  skipped change is repaired at the next reconnect rather than at the next 410.
 * Every other error backs off with full jitter (:class:`~informer._backoff.Backoff`,
   honouring ``retry_after``) and retries the step that failed (a failed watch is retried
   as a watch from the same version, not as a relist).
