@@ -57,6 +57,7 @@ async def test_resource_added_at_runtime_is_discovered(
     rl = (await client.get("/apis/apps/v1")).json()
     assert rl["resources"][0]["kind"] == "Deployment"
     assert rl["resources"][0]["shortNames"] == ["deploy"]
+    assert rl["resources"][0]["categories"] == ["all"]
 
 
 @pytest.mark.parametrize(

@@ -471,6 +471,8 @@ class ApiApp:
             }
             if r.short_names:
                 entry["shortNames"] = list(r.short_names)
+            if r.categories:
+                entry["categories"] = list(r.categories)
             resources.append(entry)
         if not resources and not (group == "" and version == "v1"):
             raise StatusError(404, "the server could not find the requested resource", "NotFound")

@@ -59,6 +59,21 @@ _GROUP_KINDS: dict[tuple[str, str], tuple[str, bool, tuple[str, ...]]] = {
     ("scheduling.k8s.io", "priorityclasses"): ("PriorityClass", False, ("pc",)),
 }
 
+#: kinds kube-apiserver lists in the "all" category (what ``kubectl get all`` shows)
+_ALL = frozenset(
+    {
+        ("", "pods"),
+        ("", "services"),
+        ("", "replicationcontrollers"),
+        ("apps", "deployments"),
+        ("apps", "statefulsets"),
+        ("apps", "daemonsets"),
+        ("apps", "replicasets"),
+        ("batch", "jobs"),
+        ("batch", "cronjobs"),
+    }
+)
+
 # Kubernetes API versions look like v1, v2, v1beta1, v2alpha3.
 _VERSION = re.compile(r"^v\d+((alpha|beta)\d+)?$")
 _PLURAL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -90,6 +105,8 @@ class ServerResource:
     namespaced: bool = True
     singular: str = ""
     short_names: tuple[str, ...] = ()
+    #: discovery categories (``kubectl get all`` lists the resources in ``all``)
+    categories: tuple[str, ...] = ()
 
     def __attrs_post_init__(self) -> None:
         if not _PLURAL.match(self.plural):
@@ -143,6 +160,7 @@ class ServerResource:
                 kind=kind or derived_kind,
                 namespaced=derived_namespaced if namespaced is None else namespaced,
                 short_names=short,
+                categories=("all",) if (group, plural) in _ALL else (),
             )
         except ValueError as exc:
             raise ValueError(f"invalid resource name {name!r}: {exc}") from None
