@@ -181,9 +181,13 @@ class ApiApp:
         query = scope.get("query_string", b"").decode("latin-1")
         record = self.requests.append
 
+        responded = False
+
         async def send_and_record(message: Message) -> None:
+            nonlocal responded
             # logged as the answer starts, so a client that got it finds its request logged
             if message["type"] == "http.response.start":
+                responded = True
                 record(
                     RequestRecord(
                         method,
@@ -201,6 +205,11 @@ class ApiApp:
         except StatusError as exc:
             extra = [(k.lower().encode(), v.encode()) for k, v in exc.headers.items()]
             await self._respond(send_and_record, exc.code, orjson.dumps(exc.body()), extra)
+        except Exception as exc:  # a bug here: still answer like an API server would
+            log.exception("embedded server: %s %s failed", method, path)
+            if not responded:
+                status = StatusError(500, f"internal error: {type(exc).__name__}: {exc}", "InternalError")
+                await self._respond(send_and_record, 500, orjson.dumps(status.body()))
 
     async def _respond(
         self, send: Send, code: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None
