@@ -18,6 +18,7 @@ USAGE_ERRORS = [
     (["--source", "gopher://h:70", "--resource", "pods"], "no loaded source serves URL scheme 'gopher'"),
     (["--plugins", "no-such-plugin"], "no-such-plugin"),
     (["serve", "--no-demo"], "nothing to serve"),
+    (["--snapshot", "/nonexistent-dir/cache.json"], "--snapshot /nonexistent-dir/cache.json: directory"),
 ]
 
 

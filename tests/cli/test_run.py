@@ -12,6 +12,7 @@ import json
 import os
 import pty
 import re
+import shlex
 import signal
 import socket
 from pathlib import Path
@@ -149,6 +150,41 @@ async def test_a_large_initial_list_logs_its_progress() -> None:
             proc.signal(signal.SIGTERM)
             assert await proc.wait() == 0
         assert "2000 objects cached" in proc.stderr[-1]
+
+
+async def test_jsonl_reader_going_away_stops_the_run_cleanly() -> None:
+    async with open_embedded_server(resources=[ServerResource.parse(ROUTES)]) as server:
+        for i in range(50):
+            server.create(ROUTES, route("shop", f"r{i}", f"/r{i}"))
+        command = " ".join(
+            shlex.quote(a) for a in cli_command("--source", server.url, "--resource", ROUTES, "-o", "jsonl")
+        )
+        with trio.fail_after(30):
+            result = await trio.run_process(
+                ["bash", "-c", f"{command} | head -n 1; exit ${{PIPESTATUS[0]}}"],
+                capture_stdout=True,
+                capture_stderr=True,
+                check=False,
+            )
+    assert result.returncode == 0, result.stderr.decode()
+    assert json.loads(result.stdout)["type"] == "ADDED"
+    err = result.stderr.decode()
+    assert "stdout closed by its reader" in err and "Traceback" not in err and "BrokenPipe" not in err
+
+
+async def test_metrics_port_in_use_is_named() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        async with open_embedded_server(resources=[ServerResource.parse(ROUTES)]) as server:
+            code, _, err = await run_cli_to_end(
+                "--source", server.url, "--resource", ROUTES, "-o", "log", "--metrics-port", str(port)
+            )
+    assert code == 1, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith(f"informer-run: error: --metrics-port: cannot listen on 127.0.0.1:{port}: "), err
+    assert "Address already in use" in last
 
 
 def _closed_port() -> int:

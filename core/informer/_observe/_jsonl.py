@@ -22,6 +22,7 @@ letting memory grow.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import IO, Any, Protocol
 
 from ._jsonable import dumps
@@ -32,17 +33,29 @@ __all__ = ["JsonlHandler", "JsonlOutput"]
 class JsonlOutput:
     """A line-oriented binary sink shared by every informer's handler."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, stream: IO[bytes], *, on_closed: Callable[[], None] | None = None) -> None:
         self._stream = stream
         # Writes come from trio tasks, but a blocking handler may run in a worker thread.
         self._lock = threading.Lock()
+        self._on_closed = on_closed
         self.lines = 0
+        #: the reader went away (``informer-run -o jsonl | head``): later records are dropped
+        self.closed = False
 
     def write(self, record: dict[str, Any]) -> None:
         line = dumps(record) + b"\n"
         with self._lock:
-            self._stream.write(line)
-            self._stream.flush()
+            if self.closed:
+                return
+            try:
+                self._stream.write(line)
+                self._stream.flush()
+            except BrokenPipeError:
+                # Like any Unix filter whose reader quit: stop quietly, don't log per event.
+                self.closed = True
+                if self._on_closed is not None:
+                    self._on_closed()
+                return
             self.lines += 1
 
 

@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import select
+import stat
 import sys
 import time
 from collections.abc import Iterable, Mapping
@@ -207,6 +210,50 @@ async def _progress(progress: ProgressLog, rt: Runtime) -> None:
         await trio.sleep(0.25)
 
 
+def _first_leaf(exc: BaseException) -> BaseException:
+    while isinstance(exc, BaseExceptionGroup):
+        exc = exc.exceptions[0]
+    return exc
+
+
+def _check_writable(path: str) -> None:
+    """Refuse a ``--snapshot`` path that could not be written at exit, before running for hours."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise UsageError(f"--snapshot {path}: directory {directory} does not exist")
+    if not os.access(directory, os.W_OK):
+        raise UsageError(f"--snapshot {path}: directory {directory} is not writable")
+
+
+def _reader_gone(stop: trio.Event) -> None:
+    log.info("stdout closed by its reader: stopping")
+    # Point stdout at /dev/null so the interpreter's own flush at exit does not complain.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    stop.set()
+
+
+async def _watch_reader(output: JsonlOutput, stop: trio.Event) -> None:
+    """Notice a pipe reader that went away even when no event is being written.
+
+    A write to a pipe whose reader closed fails (EPIPE), but with no changes on the server
+    nothing is written, and ``informer-run -o jsonl | head -1`` would linger. ``poll``
+    reports POLLERR on the write end of such a pipe, so look every half second.
+    """
+    fd = sys.stdout.fileno()
+    if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+        return
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    while not output.closed:
+        if any(ev & (select.POLLERR | select.POLLHUP) for _, ev in poller.poll(0)):
+            output.closed = True
+            _reader_gone(stop)
+            return
+        await trio.sleep(0.5)
+
+
 def _output_mode(args: argparse.Namespace) -> str:
     tty = sys.stdout.isatty()
     if args.output == "auto":
@@ -231,7 +278,9 @@ async def run_main(args: argparse.Namespace) -> int:
     registry = load_registry(args)
     began = time.monotonic()
     stop = trio.Event()
-    jsonl = JsonlOutput(sys.stdout.buffer) if mode == "jsonl" else None
+    if args.snapshot:
+        _check_writable(args.snapshot)
+    jsonl = JsonlOutput(sys.stdout.buffer, on_closed=partial(_reader_gone, stop)) if mode == "jsonl" else None
     events = EventLog(args.events) if mode == "live" else None
     summary = "informer-run: stopped at once (second signal): no drain, no snapshot"
 
@@ -254,11 +303,18 @@ async def run_main(args: argparse.Namespace) -> int:
                 if args.metrics_port is not None:
                     app = ObserveApp(lambda: rt.informers, expected=lambda: rt.specs, handlers=rt.handlers_of)
                     serve = partial(serve_observe, app, host=args.metrics_host, port=args.metrics_port)
-                    url = await nursery.start(serve)
+                    try:
+                        url = await nursery.start(serve)
+                    except* OSError as group:
+                        exc = _first_leaf(group)
+                        where = f"{args.metrics_host}:{args.metrics_port}"
+                        raise OSError(f"--metrics-port: cannot listen on {where}: {exc}") from None
                     log.info("metrics on %s/metrics (also /healthz, /readyz, /debug/cache)", url)
                 for spec in plan.specs:
                     await rt.start(spec)
                 nursery.start_soon(_startup_guard, rt, args.sync_timeout)
+                if jsonl is not None:
+                    nursery.start_soon(_watch_reader, jsonl, stop)
                 if mode == "live":
                     from rich.console import Console
 
