@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import cli, fixtures, hooks, metrics, schemas
+from . import builtins, cli, fixtures, hooks, metrics, schemas
 
 __all__ = ["GENERATORS", "MissingPiece", "render"]
 
@@ -35,6 +35,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "cli": cli.render,
     "metrics": metrics.render,
     "pytest-fixtures": fixtures.render,
+    "builtin-plugins": builtins.render,
 }
 
 

@@ -22,6 +22,7 @@ PAGES = [
     "reference/cli/index.html",
     "reference/metrics/index.html",
     "reference/pytest-plugin/index.html",
+    "reference/builtin-plugins/index.html",
     "reference/api/index.html",
 ]
 

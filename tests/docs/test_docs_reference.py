@@ -138,3 +138,19 @@ def test_every_pytest_fixture_has_a_reference_entry(built_site: Path) -> None:
     page = _page(built_site, "pytest-plugin")
     missing = [name for name in names if f'id="{name}"' not in page]
     assert not missing, f"fixtures without a reference entry: {missing}"
+
+
+def test_every_builtin_contribution_has_a_reference_entry(built_site: Path, gen: Any) -> None:
+    from informer.plugins import load_plugins
+
+    registry = load_plugins([], autoload=False, environ={})
+    page = _page(built_site, "builtin-plugins")
+    missing = [
+        f"{info.name}: {kind} {name}"
+        for info in registry
+        if info.status != "skipped"
+        for kind, names in info.contributions.items()
+        for name in names
+        if f'id="{gen.builtins.anchor(kind, name)}"' not in page
+    ]
+    assert not missing, f"contributions without a reference entry: {missing}"
