@@ -37,11 +37,14 @@ import orjson
 import trio
 
 NAMESPACE = "bench"
+#: the steady-state stream: updates cycling over this many cached Pods in namespace "churn"
+CHURN = "churn"
+CHURN_KEYS = 2000
 
 # -- the objects ------------------------------------------------------------------------------
 
 
-def pod(i: int) -> dict[str, Any]:
+def pod(i: int, namespace: str = NAMESPACE, rv: int | None = None) -> dict[str, Any]:
     """A realistic ~4 KB Pod (what a Deployment's replica looks like on the wire)."""
     name = f"web-7d9f8c6b5-{i:07d}"
     node = f"node-{i % 50:03d}"
@@ -52,9 +55,9 @@ def pod(i: int) -> dict[str, Any]:
         "metadata": {
             "name": name,
             "generateName": "web-7d9f8c6b5-",
-            "namespace": NAMESPACE,
+            "namespace": namespace,
             "uid": f"6f1e7c2a-0b1d-4c5e-9f3a-{i:012d}",
-            "resourceVersion": str(1000 + i),
+            "resourceVersion": str(1000 + i if rv is None else rv),
             "creationTimestamp": "2026-12-04T10:00:00Z",
             "labels": {"app": app, "pod-template-hash": "7d9f8c6b5", "tier": "frontend"},
             "annotations": {"kubernetes.io/psp": "restricted", "prometheus.io/scrape": "true"},
@@ -208,19 +211,33 @@ def serve(events: int, list_size: int) -> None:
     from hypercorn.config import Config
     from hypercorn.trio import serve as hyper_serve
 
-    lines = [event_line(i) for i in range(events)]
-    # ~64 KB body messages: the transport's job, not per-event server overhead, is measured
-    chunks: list[bytes] = []
-    batch: list[bytes] = []
-    size = 0
-    for line in lines:
-        batch.append(line)
-        size += len(line)
-        if size >= 65536:
+    def chunked(lines: list[bytes]) -> list[bytes]:
+        # ~64 KB body messages: the transport's job, not per-event server overhead, is measured
+        chunks: list[bytes] = []
+        batch: list[bytes] = []
+        size = 0
+        for line in lines:
+            batch.append(line)
+            size += len(line)
+            if size >= 65536:
+                chunks.append(b"".join(batch))
+                batch, size = [], 0
+        if batch:
             chunks.append(b"".join(batch))
-            batch, size = [], 0
-    if batch:
-        chunks.append(b"".join(batch))
+        return chunks
+
+    growth = chunked([event_line(i) for i in range(events)])
+    churn = chunked(
+        [
+            orjson.dumps({"type": "MODIFIED", "object": pod(j % CHURN_KEYS, CHURN, 10_000 + j)}) + b"\n"
+            for j in range(events)
+        ]
+    )
+    churn_list = (
+        b'{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"1"},"items":['
+        + b",".join(orjson.dumps(pod(i, CHURN, 1000 + i)) for i in range(CHURN_KEYS))
+        + b"]}"
+    )
     # list items share a template; only name/uid/rv/ip differ
     template = orjson.dumps(pod(0)).replace(b"web-7d9f8c6b5-0000000", b"%NAME%")
 
@@ -246,14 +263,17 @@ def serve(events: int, list_size: int) -> None:
         path: str = scope["path"]
         if query.get("watch") == "true":
             await send({"type": "http.response.start", "status": 200, "headers": headers})
-            if query.get("resourceVersion") in ("1", "0", "") and f"/namespaces/{NAMESPACE}/" in path:
+            chunks = churn if f"/namespaces/{CHURN}/" in path else growth
+            if query.get("resourceVersion") in ("1", "0", "") and "/namespaces/" in path:
                 for chunk in chunks:
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
             else:
                 await trio.sleep_forever()
             return
-        if f"/namespaces/{NAMESPACE}/" in path:
+        if f"/namespaces/{CHURN}/" in path:
+            body = churn_list
+        elif f"/namespaces/{NAMESPACE}/" in path:
             body = b'{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"1"},"items":[]}'
         else:
             limit = int(query.get("limit") or list_size)
@@ -369,7 +389,7 @@ def _pods_resource(typed: bool, name: str = "pods") -> Any:
     )
 
 
-async def bare_split_orjson_keep(url: str, n: int) -> float:
+async def bare_split_orjson_keep(url: str, n: int, namespace: str = NAMESPACE) -> float:
     """The last loop, keeping each object in a dict by key: a naive cache's unavoidable costs
     (fresh memory for every object, and the garbage collector walking all of them)."""
     import httpx
@@ -379,7 +399,7 @@ async def bare_split_orjson_keep(url: str, n: int) -> float:
     t0 = time.perf_counter()
     async with (
         httpx.AsyncClient(timeout=None) as client,
-        client.stream("GET", f"{url}/api/v1/namespaces/{NAMESPACE}/pods?watch=true&resourceVersion=1") as r,
+        client.stream("GET", f"{url}/api/v1/namespaces/{namespace}/pods?watch=true&resourceVersion=1") as r,
     ):
         async for chunk in r.aiter_raw():
             lines = (rest + chunk).split(b"\n")
@@ -389,34 +409,54 @@ async def bare_split_orjson_keep(url: str, n: int) -> float:
                     obj = orjson.loads(line)["object"]
                     meta = obj["metadata"]
                     cache[f"{meta['namespace']}/{meta['name']}"] = obj
-    assert len(cache) == n, len(cache)
+    assert len(cache) == min(n, CHURN_KEYS if namespace == CHURN else n), len(cache)
     return time.perf_counter() - t0
 
 
 async def pipeline(
-    url: str, n: int, typed: bool = False, freeze: bool = False, compact: bool = False
+    url: str,
+    n: int,
+    typed: bool = False,
+    freeze: bool = False,
+    compact: bool = False,
+    namespace: str = NAMESPACE,
 ) -> tuple[float, dict[str, Any]]:
+    """The whole informer on one stream. For the growth stream the clock runs from opening
+    the informer to the n-th add handled; for the steady-state stream (after its initial
+    list) from the first update handled to the n-th."""
     from informer import Scope, SourceSpec, open_informer
     from informer_http.source import HttpSource
 
     res = _pods_resource(typed)
-    source = HttpSource(SourceSpec(resource=res, scope=Scope(namespace=NAMESPACE), options={"url": url}))
+    source = HttpSource(SourceSpec(resource=res, scope=Scope(namespace=namespace), options={"url": url}))
     done = trio.Event()
+    churn = namespace == CHURN
+    clock = {"first": 0.0, "last": 0.0}
 
     class NoOp:
         count = 0
 
-        def on_add(self, obj: Any, initial: bool) -> None:
+        def tick(self) -> None:
+            if not self.count:
+                clock["first"] = time.perf_counter()
             self.count += 1
             if self.count == n:
+                clock["last"] = time.perf_counter()
                 done.set()
+
+        def on_add(self, obj: Any, initial: bool) -> None:
+            if not churn:
+                self.tick()
+
+        def on_update(self, old: Any, new: Any) -> None:
+            self.tick()
 
     t0 = time.perf_counter()
     async with open_informer(res, source, page_size=500, gc_freeze=freeze, compact=compact) as inf:
         reg = inf.add_handler(NoOp())
         await done.wait()
-        elapsed = time.perf_counter() - t0
-        assert len(inf.store) == n and len(inf.store.index_values("node")) == 50
+        elapsed = clock["last"] - (clock["first"] if churn else t0)
+        assert len(inf.store) == (CHURN_KEYS if churn else n) and len(inf.store.index_values("node")) == 50
         info = {
             "latency_p50_us": reg.latency.quantile(0.5) * 1e6,
             "latency_p99_us": reg.latency.quantile(0.99) * 1e6,
@@ -528,41 +568,55 @@ def main() -> int:
     try:
         assert server.stdout is not None
         url = server.stdout.readline().strip()
-        rows: list[tuple[str, float, str]] = []
 
         def best(fn: Callable[[], float]) -> float:
             return min(fn() for _ in range(args.repeat))
 
         n = args.events
         bare = best(lambda: trio.run(bare_json, url, n))
-        rows.append(("bare: httpx aiter_lines + json.loads", bare, ""))
+        print()
+        title = f"watch, growth: {n:,} new Pods"
+        print(f"{title:<48} {'events/s':>10} {'µs/event':>9} {'x bare':>7}")
+
+        def show(label: str, t: float, note: str = "") -> None:
+            print(f"{label:<48} {n / t:>10,.0f} {t / n * 1e6:>9.1f} {bare / t:>7.2f}  {note}", flush=True)
+
+        show("bare: httpx aiter_lines + json.loads", bare, "(the naive watch loop)")
         for label, loop, note in (
             ("bare: httpx aiter_lines + orjson.loads", bare_orjson_lines, ""),
             ("bare: byte split + orjson.loads", bare_split_orjson, ""),
             ("bare: byte split + orjson + keep in a dict", bare_split_orjson_keep, "(a naive cache)"),
         ):
-            rows.append((label, best(lambda loop=loop: trio.run(loop, url, n)), note))
+            show(label, best(lambda loop=loop: trio.run(loop, url, n)), note)
         variants = [
             ("informer: dict objects", False, False, False),
             ("informer: dict objects, gc_freeze=True", False, True, False),
             ("informer: dict objects, compact=True", False, False, True),
             ("informer: cattrs-typed Pods", True, False, False),
         ]
-        for label, typed, freeze, compact in variants:
-            infos: list[dict[str, Any]] = []
 
-            def once(
-                typed: bool = typed, freeze: bool = freeze, compact: bool = compact, infos: list[Any] = infos
-            ) -> float:
-                gc.collect()
-                elapsed, info = trio.run(pipeline, url, n, typed, freeze, compact)
-                infos.append(info)
-                gc.unfreeze()
-                gc.collect()
-                return elapsed
+        def run_variants(namespace: str) -> None:
+            for label, typed, freeze, compact in variants:
+                infos: list[dict[str, Any]] = []
 
-            t = best(once)
-            rows.append((label, t, f"handler p50 {infos[-1]['latency_p50_us']:.0f} µs"))
+                def once(
+                    typed: bool = typed,
+                    freeze: bool = freeze,
+                    compact: bool = compact,
+                    infos: list[Any] = infos,
+                ) -> float:
+                    gc.collect()
+                    elapsed, info = trio.run(pipeline, url, n, typed, freeze, compact, namespace)
+                    infos.append(info)
+                    gc.unfreeze()
+                    gc.collect()
+                    return elapsed
+
+                t = best(once)
+                show(label, t, f"handler latency p50 {infos[-1]['latency_p50_us']:.0f} µs")
+
+        run_variants(NAMESPACE)
+
         def without_gc() -> float:
             gc.collect()  # the previous run's garbage (collect() works while disabled)
             gc.disable()
@@ -571,12 +625,16 @@ def main() -> int:
             finally:
                 gc.enable()
 
-        t = best(without_gc)
-        rows.append(("informer: dict objects, gc disabled (reference)", t, "the pipeline's own cost"))
+        show("informer: dict objects, gc disabled", best(without_gc), "(reference: cost without the GC)")
         print()
-        print(f"{'watch pipeline':<44} {'events/s':>10} {'µs/event':>9} {'x bare':>7}")
-        for label, t, note in rows:
-            print(f"{label:<44} {n / t:>10,.0f} {t / n * 1e6:>9.1f} {bare / t:>7.2f}  {note}")
+        title = f"watch, steady state: {n:,} updates of {CHURN_KEYS:,} Pods"
+        print(f"{title:<48} {'events/s':>10} {'µs/event':>9} {'x bare':>7}")
+        show(
+            "bare: byte split + orjson + keep in a dict",
+            best(lambda: trio.run(bare_split_orjson_keep, url, n, CHURN)),
+            "(a naive cache)",
+        )
+        run_variants(CHURN)
 
         if args.list:
             print()
