@@ -34,6 +34,9 @@ from typing import Any
 import trio
 
 from .._exceptions import ResourceNotFound, SyncTimeout
+from .._informer import Informer
+from .._listener import HandlerRegistration
+from .._manager import InformerManager, InformerSpec, open_manager
 from .._observe import JsonlHandler, JsonlOutput, ObserveApp, serve_observe, write_snapshot
 from ._args import EXIT_OK, UsageError
 from ._plan import load_registry, plan_run
@@ -54,7 +57,7 @@ class Runtime:
 
     def __init__(
         self,
-        manager: Any,
+        manager: InformerManager,
         nursery: trio.Nursery,
         *,
         jsonl: JsonlOutput | None,
@@ -70,66 +73,55 @@ class Runtime:
         self._jsonl = jsonl
         self._events = events
         #: configured specs by informer name (the ones that should be running)
-        self.specs: dict[str, Any] = {}
-        #: what the CLI attached: informer name -> [(handler name, registration)]
-        self.registrations: dict[str, list[tuple[str, Any]]] = {}
+        self.specs: dict[str, InformerSpec] = {}
         self._scopes: dict[str, trio.CancelScope] = {}
-        self._frozen: dict[str, Any] | None = None
+        self._frozen: dict[str, Informer] | None = None
 
     @property
-    def informers(self) -> Mapping[str, Any]:
+    def informers(self) -> Mapping[str, Informer]:
         if self._frozen is not None:
             return self._frozen
-        return self.manager.informers  # type: ignore[no-any-return]
+        return self.manager.informers
 
-    def freeze(self) -> dict[str, Any]:
+    def freeze(self) -> dict[str, Informer]:
         """From now on, report the informers running at this moment (whose stores stay
         readable after they stop): what the snapshot, the last frame and the summary show."""
         self._frozen = dict(self.manager.informers)
         return self._frozen
 
-    def handlers_of(self, inf: Any) -> list[tuple[str, Any]]:
-        """Every handler registration of ``inf``: the core's list if it keeps one, else ours."""
-        regs = getattr(inf, "handlers", None)
-        if regs is not None:
-            return [(r.name, r) for r in regs]
-        return list(self.registrations.get(inf.name, ()))
+    @staticmethod
+    def handlers_of(inf: Informer) -> list[tuple[str, HandlerRegistration]]:
+        """Every handler registration of ``inf`` (the CLI's own and the config's), by name."""
+        return [(r.name, r) for r in inf.handlers]
 
     def source_of(self, name: str) -> str:
+        """Where an informer's objects come from, for the live view and messages."""
         inf = self.informers.get(name)
-        source = getattr(inf, "source", None)
-        description = getattr(source, "description", None)
-        if description:
+        if inf is not None:
             # Sources describe themselves as "URL resource"; the resource has its own column.
-            return (
-                str(description).removesuffix(f" {inf.resource.name}")
-                if inf is not None
-                else str(description)
-            )
+            return inf.source.description.removesuffix(f" {inf.resource.name}")
         spec = self.specs.get(name)
-        options = getattr(spec, "source_options", None) or {}
-        return str(options.get("url") or options.get("endpoints") or getattr(spec, "source", "") or "")
+        options = spec.source_options if spec is not None else {}
+        return str(options.get("url") or options.get("endpoints") or "")
 
-    async def start(self, spec: Any) -> Any:
+    async def start(self, spec: InformerSpec) -> Informer:
         inf = await self.manager.start(spec)
         self.specs[spec.name] = spec
-        regs: list[tuple[str, Any]] = []
         if self._jsonl is not None:
             writer = JsonlHandler(self._jsonl, spec.name)
             reg = inf.add_handler(writer, name="jsonl")
-            regs.append(("jsonl", reg))
             scope = trio.CancelScope()
             self._scopes[spec.name] = scope
             self._nursery.start_soon(self._mark_synced, inf, writer, reg, scope)
         if self._events is not None:
-            reg = inf.add_handler(self._events.handler(spec.name), name="live-view")
-            regs.append(("live-view", reg))
+            inf.add_handler(self._events.handler(spec.name), name="live-view")
         for handler_name, handler in self.plan_handlers.get(spec.name, ()):
-            regs.append((handler_name, inf.add_handler(handler, name=handler_name)))
-        self.registrations[spec.name] = regs
+            inf.add_handler(handler, name=handler_name)
         return inf
 
-    async def _mark_synced(self, inf: Any, writer: JsonlHandler, reg: Any, scope: trio.CancelScope) -> None:
+    async def _mark_synced(
+        self, inf: Informer, writer: JsonlHandler, reg: HandlerRegistration, scope: trio.CancelScope
+    ) -> None:
         # The marker goes after the last initial ADDED line: wait for the informer's sync,
         # then for this handler to have written every initial notification.
         with scope:
@@ -142,7 +134,6 @@ class Runtime:
 
     async def stop(self, name: str) -> None:
         self.specs.pop(name, None)
-        self.registrations.pop(name, None)
         scope = self._scopes.pop(name, None)
         if scope is not None:
             scope.cancel()
@@ -150,7 +141,7 @@ class Runtime:
             await self.manager.stop(name, drain_timeout=self.drain_timeout)
 
     async def apply(
-        self, specs: Iterable[Any], handlers: Mapping[str, list[tuple[str, Any]]]
+        self, specs: Iterable[InformerSpec], handlers: Mapping[str, list[tuple[str, Any]]]
     ) -> tuple[list[str], list[str], list[str]]:
         """Make the running set match ``specs`` (and their ``handlers``); returns the names
         (started, stopped, restarted).
@@ -186,7 +177,8 @@ async def _startup_guard(rt: Runtime, limit: float) -> None:
         informers = dict(rt.informers)
         for name, inf in informers.items():
             # The informer describes its last error as text; the exception itself tells a
-            # missing resource (a usage error) from a transient failure.
+            # missing resource (a usage error) from a transient failure. (Private to the
+            # core for now: a public ``last_exception`` would be the right door.)
             err = getattr(inf, "_last_exc", None)
             if isinstance(err, ResourceNotFound) and not inf.synced:
                 raise ResourceNotFound(f"{name}: unknown resource at {rt.source_of(name)}: {err}", status=404)
@@ -265,8 +257,6 @@ def _output_mode(args: argparse.Namespace) -> str:
 
 
 async def run_main(args: argparse.Namespace) -> int:
-    from .._manager import open_manager
-
     if args.watch_config and not args.config:
         raise UsageError("--watch-config needs --config FILE")
     if args.config and (args.source or args.resource):
@@ -331,9 +321,9 @@ async def run_main(args: argparse.Namespace) -> int:
                 await stop.wait()
                 # Stop watching, give handlers --drain-timeout to finish what they hold, and
                 # keep the caches (a stopped informer's store stays readable) for the snapshot.
+                # Not shielded: a second signal (``force``) cuts the drain short.
                 at_exit = rt.freeze()
-                with trio.CancelScope(shield=True):
-                    await manager.aclose(drain_timeout=args.drain_timeout)
+                await manager.aclose(drain_timeout=args.drain_timeout)
                 if args.snapshot:
                     path = write_snapshot(args.snapshot, at_exit)
                     log.info("snapshot of %d caches written to %s", len(at_exit), path)
