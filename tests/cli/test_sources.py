@@ -51,14 +51,21 @@ async def test_k8s_context_by_name_and_by_discovery(tmp_path: Path) -> None:
         by_name = ["--source", "k8s", "--context", "test", "--resource", "deployments.apps", "-o", "jsonl"]
         # widgets.example.com is known to no plugin: discovery finds it on the server
         discover = ["--source", "k8s://test", "--discover", "-o", "jsonl"]
-        async with run_cli(*by_name, env=env) as one, run_cli(*discover, env=env) as every:
+        # and the same discovery straight over a Kubernetes-wire URL, no kubeconfig
+        plain = ["--source", server.url, "--discover", "-o", "jsonl"]
+        async with (
+            run_cli(*by_name, env=env) as one,
+            run_cli(*discover, env=env) as every,
+            run_cli(*plain) as over_http,
+        ):
             added = json.loads((await one.wait_line(r'"type":"ADDED"')).string)
             assert added["resource"] == "deployments.apps" and added["key"] == "web/api"
             await one.wait_line(r'"type":"SYNCED","resource":"deployments.apps"')
             await every.wait_line(r'"type":"SYNCED","resource":"deployments.apps"')
             widget = await every.wait_line(r'"type":"ADDED","resource":"widgets.example.com"')
             assert json.loads(widget.string)["key"] == "web/w1"
-            for proc in (one, every):
+            await over_http.wait_line(r'"type":"SYNCED","resource":"widgets.example.com"')
+            for proc in (one, every, over_http):
                 proc.signal(signal.SIGTERM)
                 assert await proc.wait() == 0
 

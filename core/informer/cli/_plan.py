@@ -113,7 +113,7 @@ def _kubectl_descriptor(name: str) -> dict[str, Any]:
 
 def _spec(
     args: argparse.Namespace, resource: ResourceType, source: Contribution, options: Mapping[str, Any]
-) -> Any:
+) -> InformerSpec:
     return InformerSpec(
         name=resource.name,
         resource=resource,
@@ -138,20 +138,17 @@ async def _discover(kind: str, options: Mapping[str, Any], name: str | None) -> 
         from informer_kubernetes import discovery
     except ImportError:
         raise UsageError("discovery needs the kubernetes plugin (informer_kubernetes)") from None
-    async with contextlib.AsyncExitStack() as stack:
-        kwargs: dict[str, Any] = {}
-        k8s_options: Mapping[str, Any] | None = options
-        if kind == "http":
-            import httpx
+    if kind == "http":
+        # A plain Kubernetes-wire server: discovery over its URL, no kubeconfig involved.
+        import httpx
 
-            kwargs["client"] = await stack.enter_async_context(
-                httpx.AsyncClient(base_url=str(options["url"]))
-            )
-            k8s_options = None
-        if name is None:
-            return await discovery.discover_resource_types(k8s_options, **kwargs)
-        return [await discovery.discover_resource(k8s_options, name, **kwargs)]
-    raise AssertionError("unreachable")  # pragma: no cover
+        async with httpx.AsyncClient(base_url=str(options["url"])) as client:
+            if name is None:
+                return await discovery.discover_resource_types(client=client)
+            return [await discovery.discover_resource(None, name, client=client)]
+    if name is None:
+        return await discovery.discover_resource_types(options)
+    return [await discovery.discover_resource(options, name)]
 
 
 async def _quick_plan(args: argparse.Namespace, registry: Registry) -> Plan:
@@ -203,7 +200,7 @@ async def _quick_plan(args: argparse.Namespace, registry: Registry) -> Plan:
     unique = {r.name: r for r in resources}
     return Plan(
         specs=[_spec(args, r, source, options) for r in unique.values()],
-        title=f"{len(unique)} resources from {text}",
+        title=f"{len(unique)} resource{'' if len(unique) == 1 else 's'} from {text}",
     )
 
 
