@@ -220,6 +220,33 @@ class EtcdServer:
         """Crash: SIGKILL, as a power cut would (the data directory is kept)."""
         self._terminate(kill_only=True)
 
+    def freeze(self, timeout: float = 5.0) -> None:
+        """SIGSTOP: etcd keeps its sockets (connections are accepted by the kernel) but
+        answers nothing, like a hung or swapped-out member. Returns once it is stopped."""
+        self._signal_and_wait(signal.SIGSTOP, "T", timeout)
+
+    def thaw(self, timeout: float = 5.0) -> None:
+        """SIGCONT after :meth:`freeze`."""
+        self._signal_and_wait(signal.SIGCONT, "RS", timeout)
+
+    def _signal_and_wait(self, sig: signal.Signals, states: str, timeout: float) -> None:
+        proc = self._process
+        if proc is None or proc.poll() is not None:
+            raise RuntimeError("etcd is not running")
+        proc.send_signal(sig)
+        # Signal delivery is asynchronous: wait until the kernel reports the new state
+        # (/proc/PID/stat field 3), so the caller's next request cannot slip in before it.
+        stat = Path(f"/proc/{proc.pid}/stat")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                state = stat.read_text().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                return
+            if state in states:
+                return
+            time.sleep(0.005)
+
     def restart(self) -> None:
         """Stop (if running) and start again with the same ports and data."""
         self.stop()

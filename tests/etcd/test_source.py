@@ -310,14 +310,10 @@ async def test_a_silent_watch_is_recreated_without_losing_events(prefix: str) ->
 async def test_a_frozen_member_is_a_timeout_not_a_hang(private_etcd: EtcdServer, prefix: str) -> None:
     """A member that accepts connections but answers nothing (SIGSTOP): list pages and
     watch openings give up after the ``timeout`` option instead of hanging."""
-    import os
-    import signal
-
     source = source_for(private_etcd.url, prefix, timeout=0.5)
     with trio.fail_after(15):
         _, rv, _ = await list_all(source)
-        assert private_etcd.pid is not None
-        os.kill(private_etcd.pid, signal.SIGSTOP)
+        private_etcd.freeze()
         try:
             with pytest.raises(ConnectFailed, match=r"no answer from .* within 0\.5s"):
                 await source.list(resource_version=None, limit=None, continue_token=None)
@@ -325,7 +321,7 @@ async def test_a_frozen_member_is_a_timeout_not_a_hang(private_etcd: EtcdServer,
                 async with source.watch(resource_version=rv, timeout_seconds=None):
                     pass
         finally:
-            os.kill(private_etcd.pid, signal.SIGCONT)
+            private_etcd.thaw()
         items, _, _ = await list_all(source)
         await source.aclose()
     assert items == {}
