@@ -769,7 +769,7 @@ class ApiApp:
                 obj = objects[key]
                 if filtering and not selected(obj, key):
                     continue
-                line = watch_line("ADDED", collection.full(obj))
+                line = collection.object_line("ADDED", obj)
                 out.append(line)
                 size += len(line)
                 if count():
@@ -840,9 +840,9 @@ class ApiApp:
         if before and now:
             return collection.line(event)
         if now:
-            return watch_line("ADDED", collection.full(event.obj))
+            return collection.object_line("ADDED", event.obj)
         if before:
-            return watch_line("DELETED", collection.full(event.obj))
+            return collection.object_line("DELETED", event.obj)
         return None
 
     @staticmethod

@@ -80,6 +80,9 @@ def watch_line(type: str, obj: bytes | Mapping[str, Any]) -> bytes:
     return b'{"type":"' + type.encode() + b'","object":' + raw + b"}\n"
 
 
+_HEADS = {t: b'{"type":"' + t.encode() + b'","object":' for t in ("ADDED", "MODIFIED", "DELETED")}
+
+
 def _now() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -154,7 +157,11 @@ class Collection:
 
     def full(self, stored: Stored) -> bytes:
         """The object with ``apiVersion`` and ``kind`` (as watch events and gets carry it)."""
-        return self._prefix + stored.body[1:]
+        return b"".join((self._prefix, memoryview(stored.body)[1:]))
+
+    def object_line(self, type: str, stored: Stored) -> bytes:
+        """A watch line for a stored object, built with a single copy of its bytes."""
+        return b"".join((_HEADS[type], self._prefix, memoryview(stored.body)[1:], b"}\n"))
 
     def decode(self, stored: Stored) -> dict[str, Any]:
         result: dict[str, Any] = orjson.loads(self.full(stored))
@@ -162,10 +169,10 @@ class Collection:
 
     def line(self, event: Event) -> bytes:
         if not self._caches_lines:
-            return watch_line(event.type, self.full(event.obj))
+            return self.object_line(event.type, event.obj)
         line = event.line
         if line is None:
-            line = event.line = watch_line(event.type, self.full(event.obj))
+            line = event.line = self.object_line(event.type, event.obj)
         return line
 
     def _store(self, obj: dict[str, Any]) -> Stored:
