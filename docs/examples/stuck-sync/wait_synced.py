@@ -14,7 +14,7 @@ async def main() -> None:
     )
     async with informer.open_informer(resource, source) as configmaps:
         try:
-            await configmaps.wait_synced(timeout=2)
+            await configmaps.wait_synced(timeout=1)
         except informer.SyncTimeout as exc:
             print(exc)
             print("last error:", configmaps.last_error)
