@@ -89,7 +89,8 @@ class EmbeddedServer:
     resourceVersion, uid, creationTimestamp and generation, raise
     :class:`~informer.server.StatusError` (``AlreadyExists``, ``Conflict``, ``NotFound``)
     and are seen by every open watch. ``list_objects`` is the oracle tests compare a
-    cache against.
+    cache against. Call these from the trio run the server lives in (from a worker
+    thread, go through ``trio.from_thread.run_sync``).
     """
 
     def __init__(self, world: World, app: ApiApp, url: str) -> None:
