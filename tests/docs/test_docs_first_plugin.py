@@ -35,14 +35,16 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     )
     # `python -m build`: the sdist and the wheel you would upload
     run([sys.executable, "-m", "build", "-q", "."], cwd=project)
-    wheels = sorted((project / "dist").glob("informer_flags-*.whl"))
-    assert wheels and sorted((project / "dist").glob("informer_flags-*.tar.gz"))
+    # the files the page names
+    built = sorted(p.name for p in (project / "dist").iterdir())
+    assert built == ["informer_flags-0.1.0-py3-none-any.whl", "informer_flags-0.1.0.tar.gz"]
+    wheel = project / "dist" / built[0]
     venv = tmp / "venv"
     # A fresh environment that sees trio-informer (installed here) but nothing of this project.
     run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", venv], cwd=tmp)
     python = venv / "bin" / "python"
     # `pip install informer-flags`, from the wheel, by this interpreter's pip on the venv's behalf
-    run([sys.executable, "-m", "pip", "--python", python, "install", "-q", "--no-deps", wheels[0]], cwd=tmp)
+    run([sys.executable, "-m", "pip", "--python", python, "install", "-q", "--no-deps", wheel], cwd=tmp)
     return project, python
 
 
