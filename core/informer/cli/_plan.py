@@ -233,7 +233,7 @@ async def _embedded_plan(
     log.info("embedded server with the demo world on %s", server.url)
     return Plan(
         specs=[_spec(args, r, source, options) for r in resources],
-        title=f"embedded demo world on {server.url} (an API gateway's services and routes, ~3 changes/s)",
+        title=f"demo world on {server.url}: an API gateway's services and routes, ~3 changes/s",
     )
 
 

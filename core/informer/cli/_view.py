@@ -115,19 +115,21 @@ class Dashboard:
     def render(self) -> RenderableType:
         informers = dict(self._informers())
         self._rates.forget(informers)
-        table = Table(expand=True, header_style="bold", box=None, pad_edge=False)
-        for col, kw in (
-            ("resource", {"ratio": 3, "no_wrap": True}),
-            ("source", {"ratio": 2, "no_wrap": True, "overflow": "ellipsis"}),
-            ("state", {"no_wrap": True}),
+        table = Table(header_style="bold", box=None, pad_edge=False)
+        columns: tuple[tuple[str, dict[str, Any]], ...] = (
+            ("resource", {"overflow": "ellipsis", "max_width": 48}),
+            ("source", {"overflow": "ellipsis", "max_width": 40}),
+            ("state", {}),
             ("objects", {"justify": "right"}),
-            ("events/s +add ~mod -del", {"justify": "right", "no_wrap": True}),
+            ("events/s (+ ~ -)", {"justify": "right"}),
             ("last rv", {"justify": "right"}),
             ("reconn", {"justify": "right"}),
             ("relists", {"justify": "right"}),
             ("backlog", {"justify": "right"}),
             ("errors", {"justify": "right"}),
-        ):
+        )
+        for col, kw in columns:
+            kw.setdefault("no_wrap", True)
             table.add_column(col, **kw)
         for name, inf in sorted(informers.items()):
             s = inf.stats
@@ -176,10 +178,12 @@ class Dashboard:
             if inf.stats.last_error and not inf.synced
         ]
         uptime = time.monotonic() - self._started
-        header = Text.assemble(
-            ("trio-informer ", "bold"),
-            (self.title, ""),
-            (f"  ·  up {uptime:,.0f}s  ·  Ctrl-C to exit", "dim"),
+        header = Table.grid(expand=True)
+        header.add_column(ratio=1, overflow="ellipsis", no_wrap=True)
+        header.add_column(justify="right", no_wrap=True)
+        header.add_row(
+            Text.assemble(("trio-informer ", "bold"), self.title),
+            Text(f"up {uptime:,.0f}s · Ctrl-C to exit", style="dim"),
         )
         parts: list[RenderableType] = [
             header,
