@@ -187,6 +187,20 @@ async def test_metrics_port_in_use_is_named() -> None:
     assert "Address already in use" in last
 
 
+async def test_a_signal_during_start_up_stops_at_once() -> None:
+    with socket.socket() as silent:  # accepts connections (backlog) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        async with run_cli("--source", url, "--discover", "-o", "log") as proc:
+            await proc.wait_line("discovery: asking", stream="stderr")
+            await trio.sleep(0.5)  # and waiting for an answer that never comes
+            assert proc.process.returncode is None
+            proc.signal(signal.SIGTERM)
+            assert await proc.wait(within=10) == 0
+    assert proc.stderr[-1] == "informer-run: stopped during start-up", proc.stderr
+
+
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -178,6 +178,7 @@ async def _quick_plan(args: argparse.Namespace, registry: Registry) -> Plan:
     if args.discover:
         if kind == "etcd":
             raise UsageError("--discover: etcd has no discovery; name key prefixes with --resource /prefix/")
+        log.info("discovery: asking %s which resources it serves", text)
         found = await _discover(kind, options, None)
         resources += [resource_from_descriptor(registry, d) for d in found]
         log.info("discovery found %d watchable resources", len(found))

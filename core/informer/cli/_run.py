@@ -202,6 +202,14 @@ async def _progress(progress: ProgressLog, rt: Runtime) -> None:
         await trio.sleep(0.25)
 
 
+async def _stop_during_startup(stop: trio.Event, running: trio.Event, scope: trio.CancelScope) -> None:
+    """A signal before everything is up (a slow discovery, a server that does not answer)
+    cancels the start-up at once: there is nothing to drain or snapshot yet."""
+    await stop.wait()
+    if not running.is_set():
+        scope.cancel()
+
+
 def _first_leaf(exc: BaseException) -> BaseException:
     while isinstance(exc, BaseExceptionGroup):
         exc = exc.exceptions[0]
@@ -272,10 +280,12 @@ async def run_main(args: argparse.Namespace) -> int:
         _check_writable(args.snapshot)
     jsonl = JsonlOutput(sys.stdout.buffer, on_closed=partial(_reader_gone, stop)) if mode == "jsonl" else None
     events = EventLog(args.events) if mode == "live" else None
-    summary = "informer-run: stopped at once (second signal): no drain, no snapshot"
+    running = trio.Event()
+    summary = None
 
     async with trio.open_nursery() as root:
         await root.start(watch_signals, stop, root.cancel_scope)
+        root.start_soon(_stop_during_startup, stop, running, root.cancel_scope)
         async with AsyncExitStack() as stack:
             plan = await plan_run(args, registry, stack)
             manager = await stack.enter_async_context(open_manager())
@@ -313,11 +323,13 @@ async def run_main(args: argparse.Namespace) -> int:
                         sources=rt.source_of,
                         handlers=rt.handlers_of,
                         events=events or EventLog(),
-                        title=plan.title,
+                        title=plan.title
+                        + (f" · metrics {url}/metrics" if args.metrics_port is not None else ""),
                     )
                     nursery.start_soon(run_live, dashboard, Console(file=sys.stdout))
                 if plan.watch is not None:
                     nursery.start_soon(plan.watch, rt)
+                running.set()
                 await stop.wait()
                 # Stop watching, give handlers --drain-timeout to finish what they hold, and
                 # keep the caches (a stopped informer's store stays readable) for the snapshot.
@@ -330,5 +342,11 @@ async def run_main(args: argparse.Namespace) -> int:
                 summary = summary_line(at_exit, time.monotonic() - began)
                 nursery.cancel_scope.cancel()
         root.cancel_scope.cancel()
+    if summary is None:
+        summary = (
+            "informer-run: stopped at once (second signal): no drain, no snapshot"
+            if running.is_set()
+            else "informer-run: stopped during start-up"
+        )
     print(summary, file=sys.stderr, flush=True)
     return EXIT_OK
