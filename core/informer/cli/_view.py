@@ -31,6 +31,21 @@ _EVENT_TYPES = ("ADDED", "MODIFIED", "DELETED")
 _STYLE = {"ADDED": "green", "MODIFIED": "yellow", "DELETED": "red"}
 
 
+class _Recorder:
+    """One informer's feed into an :class:`EventLog` (a low-level ``on_notification`` handler)."""
+
+    __slots__ = ("_events", "_informer")
+
+    def __init__(self, events: collections.deque[tuple[float, str, str, str, str]], informer: str) -> None:
+        self._events = events
+        self._informer = informer
+
+    def on_notification(self, n: Any) -> None:
+        # The initial list is shown as a count, not as thousands of ADDED lines.
+        if not n.initial:
+            self._events.append((time.time(), self._informer, str(n.type), n.key, n.resource_version))
+
+
 class EventLog:
     """The latest events of all informers (for the live view), fed by one handler per informer."""
 
@@ -39,16 +54,8 @@ class EventLog:
             maxlen=max(size, 1)
         )
 
-    def handler(self, informer: str) -> Any:
-        events = self.events
-
-        class _Recorder:
-            def on_notification(self, n: Any) -> None:
-                # The initial list is shown as a count, not as thousands of ADDED lines.
-                if not n.initial:
-                    events.append((time.time(), informer, str(n.type), n.key, n.resource_version))
-
-        return _Recorder()
+    def handler(self, informer: str) -> _Recorder:
+        return _Recorder(self.events, informer)
 
 
 class RateMeter:
