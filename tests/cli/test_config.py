@@ -88,7 +88,7 @@ async def test_validate_accepts_a_good_config_and_names_file_line_and_path_of_er
         ["--config", str(bad)],
     )
     assert code == 0, err
-    assert out.strip() == f"{good}: ok (2 informers, 1 sources)"
+    assert out.strip() == f"{good}: ok (2 informers, 1 source)"
     assert bcode == 2
     assert f"{bad}:5: informers[1].resource: unknown resource type 'rotues.demo.informer.dev'" in berr
     assert "did you mean 'routes.demo.informer.dev'" in berr

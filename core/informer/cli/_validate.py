@@ -23,8 +23,18 @@ def validate_main(args: argparse.Namespace) -> int:
         for error in errors:
             for line in str(error).splitlines():
                 print(f"informer-run validate: {line}", file=sys.stderr)
-        print(f"informer-run validate: {args.config}: {len(errors)} problems", file=sys.stderr, flush=True)
+        n = len(errors)
+        print(
+            f"informer-run validate: {args.config}: {n} problem{'' if n == 1 else 's'}",
+            file=sys.stderr,
+            flush=True,
+        )
         return EXIT_USAGE
     config = read_config(args.config)
-    print(f"{args.config}: ok ({len(config.informers)} informers, {len(config.sources)} sources)", flush=True)
+    informers, sources = len(config.informers), len(config.sources)
+    print(
+        f"{args.config}: ok ({informers} informer{'' if informers == 1 else 's'}, "
+        f"{sources} source{'' if sources == 1 else 's'})",
+        flush=True,
+    )
     return EXIT_OK
