@@ -72,5 +72,6 @@ def setup_logging(level: str = "info", fmt: str = "text") -> None:
     for name in ("informer_http", "informer_etcd", "informer_kubernetes", "informer_demo"):
         logging.getLogger(name).setLevel(level.upper())
     # hypercorn's "Running on ..." (ours say where things listen, once).
-    logging.getLogger("informer.server.hypercorn").setLevel(logging.WARNING)
+    for chatty in ("informer.server.hypercorn", "informer.http"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     logging.captureWarnings(True)
