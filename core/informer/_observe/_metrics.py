@@ -73,7 +73,7 @@ METRICS: tuple[MetricDoc, ...] = (
         "informer_list_request_duration_seconds",
         "histogram",
         _INF,
-        "Duration of one list request (one page).",
+        "Duration of a whole list (all of its pages).",
     ),
     MetricDoc(
         "informer_watch_request_duration_seconds",
