@@ -9,7 +9,8 @@ event. On a 2-core machine etcd (writes plus rendering the watch as JSON in its 
 is the bottleneck, so events/s is etcd's figure and CPU µs/event the informer's.
 
 A second figure replays the same history through the bare source (no store, no handler),
-which is the ceiling the wire and the JSON gateway allow. The machine is shared and noisy:
+which is the ceiling the wire and the JSON gateway allow; a third, the latency from
+sending a single put to the handler having it (etcd's commit included). The machine is shared and noisy:
 compare CPU µs/event between runs rather than events/s.
 
     python benchmarks/bench_etcd.py [--events 20000] [--json]
@@ -92,6 +93,36 @@ async def _informer_under_puts(url: str, n: int) -> tuple[float, float, int]:
         return elapsed, cpu, inf.stats.decode_errors
 
 
+class _Arrivals:
+    def __init__(self) -> None:
+        self.events: dict[str, trio.Event] = {}
+
+    def on_notification(self, n: Notification) -> None:
+        event = self.events.get(n.key)
+        if event is not None:
+            event.set()
+
+
+async def _put_to_handler_latency(url: str, puts: int) -> list[float]:
+    """Seconds from sending one put until the informer's handler has it, ``puts`` times."""
+    prefix = "/bench/latency/"
+    spec = SourceSpec(resource=resource_for_prefix(prefix), options={"url": url})
+    arrivals = _Arrivals()
+    samples: list[float] = []
+    async with EtcdClient(url) as etcd, open_informer(spec.resource, create_source(spec)) as inf:
+        await inf.wait_synced(timeout=30)
+        inf.add_handler(arrivals)
+        for i in range(puts):
+            key = f"k{i % 50}"
+            arrivals.events[key] = trio.Event()
+            start = time.perf_counter()
+            await etcd.put(prefix + key, _value(i))
+            with trio.fail_after(30):
+                await arrivals.events[key].wait()
+            samples.append(time.perf_counter() - start)
+    return sorted(samples)
+
+
 async def _source_replay(url: str, n: int, after: int) -> float:
     """Seconds to read ``n`` events of history through the bare source."""
     spec = SourceSpec(resource=resource_for_prefix(PREFIX), options={"url": url})
@@ -115,6 +146,7 @@ async def _main(n: int) -> dict[str, Any]:
             before = await etcd.revision()
         informer_s, cpu_s, errors = await _informer_under_puts(server.url, n)
         replay_s = await _source_replay(server.url, n, before)
+        latency = await _put_to_handler_latency(server.url, 300)
     return {
         "events": n,
         "informer_seconds": round(informer_s, 3),
@@ -123,6 +155,8 @@ async def _main(n: int) -> dict[str, Any]:
         "source_replay_seconds": round(replay_s, 3),
         "source_replay_events_per_s": round(n / replay_s),
         "decode_errors": errors,
+        "put_to_handler_p50_ms": round(latency[len(latency) // 2] * 1e3, 2),
+        "put_to_handler_p99_ms": round(latency[int(len(latency) * 0.99)] * 1e3, 2),
     }
 
 
@@ -151,6 +185,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(
             f"etcd source replay (wire + gateway ceiling): {result['source_replay_events_per_s']:,} events/s"
+        )
+        print(
+            f"single put -> handler latency: p50 {result['put_to_handler_p50_ms']} ms, "
+            f"p99 {result['put_to_handler_p99_ms']} ms (includes etcd's commit)"
         )
     return 0
 
