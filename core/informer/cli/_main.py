@@ -4,7 +4,7 @@ Every failure ends as one line on stderr (``informer-run: error: ...``) and an e
 2 for what the user can fix in the command line or the config (bad flag, invalid config,
 unknown resource, a plugin refused under ``--strict``), 1 for what went wrong at run time
 (server unreachable, not synced in time, an internal error) — unless ``--debug`` asks for
-the traceback. trio wraps task failures in exception groups; :func:`_leaf` digs out the
+the traceback. trio wraps task failures in exception groups; :func:`leaf_error` digs out the
 error that matters so the message names it rather than the group.
 """
 
@@ -32,7 +32,7 @@ def _leaves(exc: BaseException) -> list[BaseException]:
     return [exc]
 
 
-def _leaf(exc: BaseException) -> BaseException:
+def leaf_error(exc: BaseException) -> BaseException:
     """The most telling exception inside ``exc``: usage/config errors first, then ours, then any."""
     leaves = [e for e in _leaves(exc) if not isinstance(e, trio.Cancelled)] or [exc]
     for kinds in (
@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BaseException as exc:
         if getattr(args, "debug", False):
             traceback.print_exception(exc)
-        leaf = _leaf(exc)
+        leaf = leaf_error(exc)
         if isinstance(leaf, KeyboardInterrupt):
             return EXIT_OK
         for line in _describe(leaf):

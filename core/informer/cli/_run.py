@@ -39,6 +39,7 @@ from .._listener import HandlerRegistration
 from .._manager import InformerManager, InformerSpec, open_manager
 from .._observe import JsonlHandler, JsonlOutput, ObserveApp, serve_observe, write_snapshot
 from ._args import EXIT_OK, UsageError
+from ._main import leaf_error
 from ._plan import load_registry, plan_run
 from ._signals import watch_signals
 from ._view import Dashboard, EventLog, ProgressLog, run_live, summary_line
@@ -210,12 +211,6 @@ async def _stop_during_startup(stop: trio.Event, running: trio.Event, scope: tri
         scope.cancel()
 
 
-def _first_leaf(exc: BaseException) -> BaseException:
-    while isinstance(exc, BaseExceptionGroup):
-        exc = exc.exceptions[0]
-    return exc
-
-
 def _check_writable(path: str) -> None:
     """Refuse a ``--snapshot`` path that could not be written at exit, before running for hours."""
     directory = os.path.dirname(os.path.abspath(path))
@@ -306,7 +301,7 @@ async def run_main(args: argparse.Namespace) -> int:
                     try:
                         url = await nursery.start(serve)
                     except* OSError as group:
-                        exc = _first_leaf(group)
+                        exc = leaf_error(group)
                         where = f"{args.metrics_host}:{args.metrics_port}"
                         raise OSError(f"--metrics-port: cannot listen on {where}: {exc}") from None
                     log.info("metrics on %s/metrics (also /healthz, /readyz, /debug/cache)", url)
