@@ -59,7 +59,18 @@ async def test_jsonl_and_snapshot_follow_the_server(tmp_path: Path) -> None:
     async with open_embedded_server(resources=[ServerResource.parse(ROUTES)]) as server:
         for i in range(5):
             server.create(ROUTES, route("shop", f"r{i}", f"/r{i}"))
-        args = ["--source", server.url, "--resource", ROUTES, "--output", "jsonl", "--snapshot", str(snap)]
+        args = [
+            "--source",
+            server.url,
+            "--resource",
+            ROUTES,
+            "-o",
+            "jsonl",
+            "--snapshot",
+            str(snap),
+            "--log-format",
+            "json",
+        ]
         async with run_cli(*args) as proc:
             synced = json.loads((await proc.wait_line(r'"type":"SYNCED"')).string)
             assert synced["resource"] == ROUTES and synced["objects"] == 5
@@ -82,7 +93,11 @@ async def test_jsonl_and_snapshot_follow_the_server(tmp_path: Path) -> None:
         state, types = replay(proc.stdout, ROUTES)
         assert state == oracle
         assert types == ["ADDED"] * 5 + ["SYNCED", "ADDED", "ADDED", "MODIFIED", "DELETED"]
-        assert any(line.startswith("informer-run: stopped after") for line in proc.stderr), proc.stderr
+        # logs went to stderr, one JSON object per line; then the summary line
+        *logs, summary = [line for line in proc.stderr if line.strip()]
+        assert summary.startswith("informer-run: stopped after"), proc.stderr
+        records = [json.loads(line) for line in logs]
+        assert any(r["logger"] == "informer" and "synced" in r["message"] for r in records)
 
 
 def _samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
