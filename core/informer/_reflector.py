@@ -91,6 +91,13 @@ _ERROR = EventType.ERROR
 _FAST_END = 1.0
 #: with ``gc_freeze``: objects stored between two freezes (bounds what a full GC pass walks)
 FREEZE_EVERY = 500
+#: with handlers attached, the watch loop yields to them every this many events. A chunk
+#: of the stream holds a dozen or more events; applied back to back, their notifications
+#: keep every replaced object alive until the handlers get to run, which is enough to set
+#: off the garbage collector's youngest generation on almost every chunk and promote those
+#: soon-dead objects into the old generations, whose full passes then walk the whole cache.
+#: Yielding every few events lets handlers release them while they are still young.
+YIELD_EVERY = 2
 
 
 def describe_error(exc: BaseException) -> str:
@@ -392,22 +399,28 @@ class Reflector:
                 stats.watch_latency.observe(time.perf_counter() - started)
                 stats.watches_started += 1
                 apply = self.apply_event
-                if idle is None:
-                    async for ev in events:
-                        apply(ev)
-                        count += 1
-                else:
-                    # Move the deadline at most every 2% of the timeout (see module docstring).
-                    slack = idle * 0.02
-                    refresh_at = trio.current_time() + slack
-                    current_time = trio.current_time
-                    async for ev in events:
+                listeners = self.listeners
+                checkpoint = trio.lowlevel.checkpoint
+                # Move the deadline at most every 2% of the timeout (see module docstring).
+                slack = idle * 0.02 if idle is not None else math.inf
+                refresh_at = trio.current_time() + slack
+                current_time = trio.current_time
+                countdown = YIELD_EVERY
+                async for ev in events:
+                    if idle is not None:
                         now = current_time()
                         if now >= refresh_at:
                             scope.deadline = now + idle
                             refresh_at = now + slack
-                        apply(ev)
-                        count += 1
+                    apply(ev)
+                    count += 1
+                    countdown -= 1
+                    if not countdown:
+                        countdown = YIELD_EVERY
+                        if listeners:
+                            # Let handlers run now, so the objects their notifications hold
+                            # (an update's old state) die young; see YIELD_EVERY.
+                            await checkpoint()
         if scope.cancelled_caught:
             raise _IdleTimeout(f"watch silent for {idle:g}s")
         # A clean end: the server's timeout, or it closed the stream. Go round again.
