@@ -26,9 +26,9 @@ from urllib.parse import urlsplit
 import attrs
 import trio
 
-from .._exceptions import ConfigError, PluginError
+from .._exceptions import ConfigError, DescriptorError, PluginError
 from .._manager import InformerSpec
-from .._resource import Indexer, ResourceType, Scope
+from .._resource import ResourceType, Scope
 from ..plugins import Contribution, Registry, load_plugins
 from ._args import UsageError
 
@@ -67,30 +67,12 @@ def load_registry(args: argparse.Namespace) -> Registry:
 
 def resource_from_descriptor(registry: Registry, d: Mapping[str, Any]) -> ResourceType:
     """A :class:`ResourceType` from a resource type descriptor that no plugin registered
-    (derived from a command-line name, or found by discovery), resolved against the
-    registry's decoders, key functions, indexers and transforms as a plugin's would be."""
-    namespaced = bool(d.get("namespaced", True))
-    indexers: dict[str, Indexer] = {}
-    if namespaced:
-        indexers["namespace"] = registry.indexer("namespace")
-    for name in d.get("indexers") or ():
-        indexers[name] = registry.indexer(name)
-    return ResourceType(
-        name=str(d["name"]),
-        kind=str(d.get("kind") or ""),
-        group=str(d.get("group") or ""),
-        version=str(d.get("version") or "v1"),
-        plural=str(d.get("plural") or ""),
-        namespaced=namespaced,
-        prefix=d.get("prefix"),
-        decoder=registry.decoder(str(d.get("decoder") or "json")),
-        key=registry.key_function(d["key"]) if d.get("key") else None,
-        indexers=indexers,
-        transform=registry.transform(d["transform"]) if d.get("transform") else None,
-        resync_seconds=float(d.get("resync_seconds") or 0),
-        plugin=str(d.get("plugin") or "informer-run"),
-        description=str(d.get("description") or ""),
-    )
+    (derived from a command-line name, or found by discovery), checked and resolved by the
+    registry exactly as a plugin's would be. A descriptor it refuses is a usage error."""
+    try:
+        return registry.resource_type_from_descriptor(d, plugin="informer-run")
+    except DescriptorError as exc:
+        raise UsageError(f"resource {d.get('name')!r}: {exc}") from None
 
 
 def _kubectl_descriptor(name: str) -> dict[str, Any]:
@@ -232,8 +214,17 @@ async def _embedded_plan(
         except ConfigError:
             resources.append(resource_from_descriptor(registry, _kubectl_descriptor(name)))
     log.info("embedded server with the demo world on %s", server.url)
+    # The demo plugin's own handler on the services informer, so the view shows a real
+    # handler at work (its backlog, latency and errors), as an operator's run would.
+    health_log = "demo.health-log"
+    handlers = (
+        {world.SERVICES_RESOURCE: [(health_log, registry.create_handler(health_log, {}))]}
+        if world.SERVICES_RESOURCE in {r.name for r in resources}
+        else {}
+    )
     return Plan(
         specs=[_spec(args, r, source, options) for r in resources],
+        handlers=handlers,
         title=f"demo world on {server.url}: an API gateway's services and routes, ~3 changes/s",
     )
 
