@@ -62,6 +62,12 @@ def load_registry(args: argparse.Namespace) -> Registry:
     registry = load_plugins(names, autoload=not args.no_autoload, strict=args.strict)
     for error in registry.errors:
         log.warning("plugin problem (ignored; --strict refuses to start): %s", error)
+    # A third-party plugin's own log lines follow --log-level as ours do (its top-level
+    # package's logger, by the usual ``logging.getLogger(__name__)`` convention).
+    level = logging.getLogger("informer").level
+    for info in registry.plugins.values():
+        if info.ok and info.module:
+            logging.getLogger(info.module.partition(".")[0]).setLevel(level)
     return registry
 
 
