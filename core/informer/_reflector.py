@@ -546,6 +546,7 @@ class Reflector:
         initial = not self.synced
         seen: set[str] = set()
         in_initial = True
+        live = 0
         idle = self.idle_timeout
         rv = self.resource_version if self._list_rv not in (None, "0") else ""
         with trio.CancelScope() as scope:
@@ -587,6 +588,9 @@ class Reflector:
                             if idle is not None:
                                 scope.deadline = trio.current_time() + idle
                             self.apply_event(ev)
+                            live += 1
+                            if not live % YIELD_EVERY and self.listeners:
+                                await trio.lowlevel.checkpoint()  # see YIELD_EVERY
             except NotImplementedError as exc:
                 raise _WatchListUnsupported(str(exc) or "the source cannot stream lists") from exc
             except SourceError as exc:
