@@ -35,7 +35,7 @@ class SourceSpec:
     """
 
     resource: ResourceType
-    scope: Scope = Scope()
+    scope: Scope = attrs.field(factory=Scope)
     options: Mapping[str, Any] = attrs.field(factory=dict)
 
 
