@@ -122,3 +122,23 @@ async def test_stop_with_drain_lets_handlers_finish() -> None:
         await inf2.wait_synced(timeout=5)
         await mgr.stop("w")
         assert len(done) < 10
+
+
+async def test_leaving_open_manager_drains_when_asked() -> None:
+    server = FakeServer()
+    done: list[str] = []
+
+    class Slow:
+        async def on_add(self, obj: Any, initial: bool) -> None:
+            await trio.sleep(0.005)
+            done.append(obj["metadata"]["name"])
+
+    async with open_manager(drain_timeout=5) as mgr:
+        inf = await mgr.start(InformerSpec(name="w", resource=RESOURCE, source_factory=factory_for(server)))
+        inf.add_handler(Slow())
+        await inf.wait_synced(timeout=5)
+        for i in range(20):
+            server.put(f"ns/o{i}", n=i)
+        await until(lambda: len(inf.store) == 20)
+    assert len(done) == 20
+    assert not inf.running and mgr.informers == {}
