@@ -368,3 +368,14 @@ async def test_skipped_watch_events_are_repaired_by_a_relist_when_the_watch_ends
         server.drop_watches()
         await until(lambda: len(server.watch_calls) == 3)
         assert len(server.list_calls) == 2
+
+
+async def test_stats_are_json_ready() -> None:
+    import json
+
+    server = populated(3)
+    async with open_informer(RESOURCE, server.source(), page_size=2, **FAST) as inf:
+        await inf.wait_synced(timeout=5)
+        data = json.loads(json.dumps(inf.stats.as_dict()))
+    assert data["lists_completed"] == 1 and data["list_pages"] == 2 and data["list_objects"] == 3
+    assert data["list_latency"]["count"] == 1 and data["last_resource_version"] == str(server.rv)
