@@ -71,7 +71,7 @@ import trio
 
 from ._backoff import Backoff
 from ._events import INITIAL_EVENTS_END, EventType, WatchEvent
-from ._exceptions import ContinueExpired, Expired, SourceError
+from ._exceptions import ContinueExpired, DecodeError, Expired, SourceError
 from ._listener import HandlerRegistration, Notification
 from ._source import Source
 from ._stats import InformerStats
@@ -456,8 +456,12 @@ class Reflector:
                 obj = decode(obj)
             except Exception as exc:
                 self._skip_decode(key, obj, exc)
-                self._lost += 1
-                return
+                if t is not _DELETED or key is None:
+                    self._lost += 1
+                    return
+                # A deletion names its key itself (etcd): the object is gone whatever its
+                # last value was, so delete it and tell handlers the last state we hold.
+                obj = None
         store = self.store
         if key is None:
             try:
@@ -512,11 +516,15 @@ class Reflector:
 
     def _skip_decode(self, key: str | None, obj: Any, exc: Exception) -> None:
         self.stats.decode_errors += 1
-        shown = repr(obj)
-        if len(shown) > 200:
-            shown = shown[:200] + "..."
+        if isinstance(exc, DecodeError) and exc.line is not None:
+            shown = ""  # the error shows its input already
+        else:
+            shown = repr(obj)
+            if len(shown) > 200:
+                shown = shown[:200] + "..."
+            shown = f" (input: {shown})"
         log.warning(
-            "%s: skipped %s: could not decode: %s (input: %s)",
+            "%s: skipped %s: could not decode: %s%s",
             self.name,
             key or "an object",
             describe_error(exc),

@@ -16,6 +16,7 @@ from informer import (
     ServerError,
     SyncTimeout,
     TooManyRequests,
+    WatchEvent,
     open_informer,
 )
 
@@ -193,6 +194,34 @@ async def test_bad_lines_and_objects_are_skipped_and_counted(caplog: pytest.LogC
     assert RESOURCE.name in text and "garbage" in text
     assert "poisoned object" in text
     assert "no key" in text
+
+
+async def test_a_deletion_whose_last_value_cannot_be_decoded_still_deletes() -> None:
+    """etcd-style sources name the key of a DELETED event themselves; a poisoned last value
+    must not leave a stale entry in the cache until the next relist."""
+
+    def decode(obj: Any) -> Any:
+        if obj["spec"].get("poison"):
+            raise ValueError("poisoned object")
+        return obj
+
+    resource = ResourceType(name=RESOURCE.name, decoder=decode)
+    server = populated(2)
+    rec = Recorder()
+    async with open_informer(resource, server.source(), **FAST) as inf:
+        inf.add_handler(rec)
+        await settle(inf, server, rec)
+        victim = sorted(server.objects)[0]
+        last = inf.store.get(victim)
+        server.rv += 1
+        poisoned = {**server.objects.pop(victim), "spec": {"poison": True}}
+        server._emit(WatchEvent(EventType.DELETED, poisoned, str(server.rv), victim))
+        await until(lambda: victim not in inf.store)
+        assert inf.stats.decode_errors == 1
+        await until(lambda: any(t == "DELETED" and k == victim for t, k, _ in rec.seen))
+        assert [n.object for t, k, n in rec.seen if t == "DELETED" and k == victim] == [last]
+        assert not rec.violations
+        assert contents(inf) == server.objects
 
 
 async def test_idle_timeout_reconnects_a_silent_stream() -> None:
