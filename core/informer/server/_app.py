@@ -20,7 +20,7 @@ import bisect
 import logging
 import re
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Callable, Mapping
 from collections.abc import Collection as AbstractCollection
 from typing import Any
 from urllib.parse import parse_qsl
@@ -29,6 +29,7 @@ import attrs
 import orjson
 import trio
 
+from .._asgi import Message, Receive, Scope, Send, serve_lifespan
 from ._patch import JSON_PATCH, MERGE_PATCHES
 from ._resource import ServerResource
 from ._selectors import parse_field_selector, parse_label_selector
@@ -39,10 +40,6 @@ __all__ = ["ApiApp", "RequestRecord"]
 
 log = logging.getLogger("informer.server")
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 _JSON = [(b"content-type", b"application/json")]
 _VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"]
@@ -166,13 +163,8 @@ class ApiApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
+            await serve_lifespan(receive, send)
+            return
         if scope["type"] != "http":
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
