@@ -110,7 +110,10 @@ def namespace_indexer(obj: Any) -> tuple[str, ...]:
 
 def _compact_json(obj: Any) -> Any:
     # Only plain JSON data is compacted; anything else (a typed object) is kept as it is.
-    return orjson.dumps(obj) if obj.__class__ is dict else obj
+    # The copy is the point: orjson's result keeps its whole growth buffer (~8 KB of RSS
+    # for a 3.9 KB Pod), and ``bytes(b)`` of an exact ``bytes`` returns ``b`` itself, so
+    # only ``memoryview(...).tobytes()`` trims it to its length (measured: 8.2 -> 4.0 KB).
+    return memoryview(orjson.dumps(obj)).tobytes() if obj.__class__ is dict else obj
 
 
 def _expand_json(stored: Any) -> Any:
@@ -222,6 +225,16 @@ class Informer:
     @property
     def last_error(self) -> str | None:
         return self.stats.last_error
+
+    @property
+    def last_exception(self) -> BaseException | None:
+        """The exception behind :attr:`last_error` (the last list/watch failure), or ``None``.
+
+        For telling kinds of failure apart, e.g. a missing resource
+        (:class:`~informer.ResourceNotFound`) from a transient one. Like ``last_error`` it
+        is not cleared by a later success: read it together with :attr:`synced`.
+        """
+        return self._last_exc
 
     @property
     def resource_version(self) -> str | None:

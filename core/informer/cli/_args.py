@@ -223,6 +223,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 1 if an informer has not synced this long after start (0 = wait forever; default: 60)",
     )
     life.add_argument(
+        "--no-gc-freeze",
+        dest="gc_freeze",
+        action="store_false",
+        help="do not move synced caches out of the garbage collector's sight (gc.freeze);"
+        " by default informers freeze after each list, since a full collection over"
+        " 100,000 cached objects pauses the process for seconds",
+    )
+    life.add_argument(
         "--drain-timeout",
         type=_positive_float,
         default=5.0,

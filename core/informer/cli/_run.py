@@ -31,6 +31,7 @@ from contextlib import AsyncExitStack
 from functools import partial
 from typing import Any
 
+import attrs
 import trio
 
 from .._exceptions import ResourceNotFound, SyncTimeout
@@ -65,9 +66,13 @@ class Runtime:
         events: EventLog | None,
         handlers: Mapping[str, list[tuple[str, Any]]] | None = None,
         drain_timeout: float | None = None,
+        gc_freeze: bool = True,
     ) -> None:
         self.manager = manager
         self.drain_timeout = drain_timeout
+        #: start every informer with ``gc_freeze=True`` (``--no-gc-freeze`` turns it off):
+        #: the CLI is a process of informers, the case that opt-in is for (see ``Informer``)
+        self.gc_freeze = gc_freeze
         #: handlers from the plan (config file), by informer name
         self.plan_handlers: Mapping[str, list[tuple[str, Any]]] = handlers or {}
         self._nursery = nursery
@@ -106,7 +111,10 @@ class Runtime:
         return str(options.get("url") or options.get("endpoints") or "")
 
     async def start(self, spec: InformerSpec) -> Informer:
-        inf = await self.manager.start(spec)
+        # ``specs`` keeps the configured spec (what ``apply`` compares against the next
+        # config); the manager runs the same spec with the CLI's own runtime choices.
+        running = attrs.evolve(spec, gc_freeze=True) if self.gc_freeze and not spec.gc_freeze else spec
+        inf = await self.manager.start(running)
         self.specs[spec.name] = spec
         if self._jsonl is not None:
             writer = JsonlHandler(self._jsonl, spec.name)
@@ -128,10 +136,9 @@ class Runtime:
         with scope:
             await inf.wait_synced(timeout=None)
             synced_at = inf.resource_version  # the list's version (the watch has barely begun)
-            # The registration has no event for "initial notifications handled"; poll it.
-            while not reg.synced:  # noqa: ASYNC110
-                await trio.sleep(0.01)
-            writer.synced(synced_at)
+            await reg.wait_synced()
+            if reg.synced:  # not when the handler was closed before it got through them
+                writer.synced(synced_at)
 
     async def stop(self, name: str) -> None:
         self.specs.pop(name, None)
@@ -178,9 +185,8 @@ async def _startup_guard(rt: Runtime, limit: float) -> None:
         informers = dict(rt.informers)
         for name, inf in informers.items():
             # The informer describes its last error as text; the exception itself tells a
-            # missing resource (a usage error) from a transient failure. (Private to the
-            # core for now: a public ``last_exception`` would be the right door.)
-            err = getattr(inf, "_last_exc", None)
+            # missing resource (a usage error) from a transient failure.
+            err = inf.last_exception
             if isinstance(err, ResourceNotFound) and not inf.synced:
                 raise ResourceNotFound(f"{name}: unknown resource at {rt.source_of(name)}: {err}", status=404)
         if informers and all(inf.synced for inf in informers.values()):
@@ -293,6 +299,7 @@ async def run_main(args: argparse.Namespace) -> int:
                     events=events,
                     handlers=plan.handlers,
                     drain_timeout=args.drain_timeout,
+                    gc_freeze=args.gc_freeze,
                 )
                 nursery.start_soon(_progress, ProgressLog(), rt)
                 if args.metrics_port is not None:
