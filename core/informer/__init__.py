@@ -27,9 +27,11 @@ from ._exceptions import (
     TooManyRequests,
     Unauthorized,
 )
+from ._field_index import field_indexer
 from ._informer import Informer, meta_namespace_key, namespace_indexer, open_informer
 from ._listener import BacklogPolicy, FunctionHandler, HandlerRegistration, Notification
 from ._manager import InformerManager, InformerSpec, ReconfigureResult, open_manager
+from ._raw import RawObject, raw_default
 from ._resource import Indexer, KeyFunc, ResourceType, Scope
 from ._source import Source, SourceFactory, SourceSpec
 from ._stats import InformerStats, LatencyHistogram
@@ -64,6 +66,7 @@ __all__ = [
     "Notification",
     "PluginError",
     "ProtocolError",
+    "RawObject",
     "ReconfigureResult",
     "ResourceNotFound",
     "ResourceType",
@@ -80,9 +83,11 @@ __all__ = [
     "WatchEvent",
     "__version__",
     "converter",
+    "field_indexer",
     "meta_namespace_key",
     "namespace_indexer",
     "open_informer",
     "open_manager",
+    "raw_default",
     "typed_decoder",
 ]

@@ -40,6 +40,19 @@ decodes it again on every read — handlers still receive the decoded objects th
 reflector had in hand, and only reads of the store, late joiners' replays, resyncs and
 the ``old`` side of updates pay a decode. Objects that are not plain dicts (typed
 decoders) are kept as they are.
+
+``raw=True`` goes further and never decodes what nobody reads: objects travel as
+:class:`~informer.RawObject` views over their JSON bytes (see :mod:`informer._raw`). A
+source that supports it (``enable_raw_objects()``: the HTTP source) hands them over with
+only name, namespace and resourceVersion read by a tiny ``msgspec`` decoder; any other
+source's mappings or JSON bytes are converted. The store keeps the bytes (about the wire
+size); indexers, handlers and store reads get views that decode a top-level field
+(``metadata``, ``spec``, ...) the first time it is read. The key function and the
+namespace index read the three metadata strings without decoding anything else. Handlers
+therefore receive read-only mappings, not dicts: ``obj.to_dict()`` gives a dict, and
+``orjson.dumps(obj, default=informer.raw_default)`` writes one. Raw mode needs the
+resource type's decoder to be JSON (the default) and no transform: both would have to
+decode every object, which is what the mode exists to avoid.
 """
 
 from __future__ import annotations
@@ -55,9 +68,11 @@ import orjson
 import trio
 
 from ._backoff import Backoff
+from ._decoders import decode_json
 from ._events import EventType
-from ._exceptions import InformerError, SyncTimeout
+from ._exceptions import ConfigError, InformerError, SyncTimeout
 from ._listener import BacklogPolicy, HandlerRegistration, Notification
+from ._raw import RawObject, as_raw
 from ._reflector import Reflector, describe_error
 from ._resource import Indexer, ResourceType
 from ._source import Source
@@ -73,8 +88,14 @@ def meta_namespace_key(obj: Any) -> str:
     """client-go's ``MetaNamespaceKeyFunc``: ``namespace/name``, or ``name`` when cluster-scoped.
 
     Accepts mappings (``obj["metadata"]["name"]``) and attribute objects
-    (``obj.metadata.name``), the two shapes decoders produce; plain dicts take a fast path.
+    (``obj.metadata.name``), the two shapes decoders produce; plain dicts and
+    :class:`~informer.RawObject`\\ s (whose metadata strings need no decoding) take fast paths.
     """
+    if obj.__class__ is RawObject:
+        name = obj.name
+        if name:
+            namespace = obj.namespace
+            return f"{namespace}/{name}" if namespace else name
     if obj.__class__ is dict:
         meta = obj["metadata"]
         if meta.__class__ is dict:
@@ -96,6 +117,9 @@ def meta_namespace_key(obj: Any) -> str:
 
 def namespace_indexer(obj: Any) -> tuple[str, ...]:
     """The ``namespace`` index every namespaced resource gets: the object's namespace."""
+    if obj.__class__ is RawObject:
+        namespace = obj.namespace
+        return (namespace,) if namespace else ()
     if obj.__class__ is dict:
         meta = obj.get("metadata")
         if meta.__class__ is dict:
@@ -118,6 +142,15 @@ def _compact_json(obj: Any) -> Any:
 
 def _expand_json(stored: Any) -> Any:
     return orjson.loads(stored) if stored.__class__ is bytes else stored
+
+
+def _raw_bytes(obj: Any) -> Any:
+    # raw mode: every object reaching the store went through ``as_raw``
+    return obj.data if obj.__class__ is RawObject else obj
+
+
+def _raw_view(stored: Any) -> Any:
+    return RawObject(stored) if stored.__class__ is bytes else stored
 
 
 def _compose(*steps: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
@@ -166,6 +199,7 @@ class Informer:
         backoff: Backoff | None = None,
         gc_freeze: bool = False,
         compact: bool = False,
+        raw: bool = False,
         close_source: bool = True,
     ) -> None:
         self.name = name or resource.name
@@ -177,7 +211,21 @@ class Informer:
             all_indexers["namespace"] = namespace_indexer
         all_indexers.update(resource.indexers)
         all_indexers.update(indexers or {})
-        if compact:
+        decode = _compose(resource.decoder, resource.transform, transform)
+        #: objects travel as :class:`~informer.RawObject` views (see the module docstring)
+        self.raw = raw
+        if raw:
+            if resource.decoder not in (None, decode_json) or resource.transform or transform:
+                raise ConfigError(
+                    f"informer {self.name!r}: raw=True needs the json decoder and no transform"
+                    " (they would decode every object)"
+                )
+            decode = as_raw
+            enable = getattr(source, "enable_raw_objects", None)
+            if callable(enable):
+                enable()
+            self.store = Store(all_indexers, compact=_raw_bytes, expand=_raw_view)
+        elif compact:
             self.store = Store(all_indexers, compact=_compact_json, expand=_expand_json)
         else:
             self.store = Store(all_indexers)
@@ -204,7 +252,7 @@ class Informer:
             stats=self.stats,
             listeners=self._listeners,
             key_of=self._key,
-            decode=_compose(resource.decoder, resource.transform, transform),
+            decode=decode,
             page_size=page_size,
             idle_timeout=idle_timeout,
             watch_list=watch_list,
@@ -444,6 +492,7 @@ async def open_informer(
     backoff: Backoff | None = None,
     gc_freeze: bool = False,
     compact: bool = False,
+    raw: bool = False,
     close_source: bool = True,
     drain_timeout: float | None = None,
 ) -> AsyncIterator[Informer]:
@@ -474,6 +523,7 @@ async def open_informer(
         backoff=backoff,
         gc_freeze=gc_freeze,
         compact=compact,
+        raw=raw,
         close_source=close_source,
     )
     async with trio.open_nursery() as nursery:

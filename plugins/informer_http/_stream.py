@@ -7,6 +7,13 @@ decodes each line once with orjson. No async generator: an explicit ``__anext__`
 the per-event cost to one ``orjson.loads`` plus a few dict lookups, and leaves closing
 the response to the ``async with`` that opened it.
 
+With ``raw=True`` (the informer's ``raw`` mode, see :class:`informer.RawObject`) the object
+is not decoded at all: a ``msgspec`` envelope decoder finds its bytes and a tiny metadata
+decoder reads the resourceVersion; the event carries a :class:`~informer.RawObject`. Lines
+that are anything else than a plain ADDED/MODIFIED/DELETED of an object with a string
+resourceVersion (bookmarks, errors, malformed lines) take the decoding path above, so
+every rule below holds unchanged.
+
 A line that is not a watch event becomes an ``ERROR`` event carrying a
 :class:`~informer.DecodeError` (the reflector counts it and goes on); an ``ERROR``
 event from the server is raised (410 -> :class:`~informer.Expired`). A connection that
@@ -21,8 +28,9 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 import httpx
+import msgspec
 import orjson
-from informer import INITIAL_EVENTS_END, DecodeError, EventType, SourceError, WatchEvent
+from informer import INITIAL_EVENTS_END, DecodeError, EventType, RawObject, SourceError, WatchEvent
 
 __all__ = ["WatchStream"]
 
@@ -36,12 +44,22 @@ _TYPES = {
 }
 #: how much of an undecodable line a DecodeError keeps (lines may be megabytes)
 _KEEP = 2048
+#: raw mode: event types whose object is handed over undecoded
+_RAW_TYPES = {"ADDED": EventType.ADDED, "MODIFIED": EventType.MODIFIED, "DELETED": EventType.DELETED}
+
+
+class _Envelope(msgspec.Struct):
+    type: str
+    object: msgspec.Raw
+
+
+_decode_envelope = msgspec.json.Decoder(_Envelope).decode
 
 
 class WatchStream:
     """Async iterator of the events in one watch response."""
 
-    __slots__ = ("_chunks", "_done", "_error", "_lines", "_pos", "_resource", "_rest", "last_rv")
+    __slots__ = ("_chunks", "_decode", "_done", "_error", "_lines", "_pos", "_resource", "_rest", "last_rv")
 
     def __init__(
         self,
@@ -50,8 +68,10 @@ class WatchStream:
         resource: str,
         resource_version: str,
         error: Callable[[Mapping[str, Any]], SourceError],
+        raw: bool = False,
     ) -> None:
         self._chunks = chunks
+        self._decode = self._raw_event if raw else self._event
         self._resource = resource
         self._error = error
         self._lines: list[bytes] = []
@@ -74,7 +94,7 @@ class WatchStream:
                 if not line or line.isspace():
                     continue
                 self._pos = pos
-                return self._event(line)
+                return self._decode(line)
             if self._done:
                 raise StopAsyncIteration
             await self._fill()
@@ -139,3 +159,19 @@ class WatchStream:
                 return WatchEvent(EventType.BOOKMARK, None, rv, INITIAL_EVENTS_END)
             return WatchEvent(EventType.BOOKMARK, None, rv)
         return WatchEvent(etype, obj, rv)
+
+    def _raw_event(self, line: bytes) -> WatchEvent:
+        """Raw mode: the object's bytes as a :class:`~informer.RawObject`, undecoded."""
+        try:
+            envelope = _decode_envelope(line)
+            etype = _RAW_TYPES.get(envelope.type)
+            if etype is not None:
+                obj = RawObject.from_bytes(envelope.object)
+                rv = obj.resource_version
+                if rv is not None:
+                    self.last_rv = rv
+                    return WatchEvent(etype, obj, rv)
+        except (msgspec.DecodeError, ValueError):
+            pass
+        # anything unusual (bookmarks, errors, malformed lines): the general path decides
+        return self._event(line)

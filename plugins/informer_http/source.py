@@ -10,7 +10,9 @@
   watched one;
 * ``watch`` streams ``?watch=true&allowWatchBookmarks=true`` (optionally the streaming
   list, ``sendInitialEvents=true``) through :class:`WatchStream`;
-* failures become the informer exceptions (see :mod:`informer_http._errors`).
+* failures become the informer exceptions (see :mod:`informer_http._errors`);
+* :meth:`HttpSource.enable_raw_objects` (called by an informer with ``raw=True``) makes
+  both hand over objects as :class:`informer.RawObject` views of their bytes, undecoded.
 
 The Kubernetes plugin builds on this class: it passes an ``httpx.AsyncClient`` already
 carrying credentials and TLS settings (``client=``) or a factory for one, and may
@@ -27,8 +29,9 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import msgspec
 import orjson
-from informer import ConfigError, ListPage, ProtocolError, SourceError, SourceSpec, WatchEvent
+from informer import ConfigError, ListPage, ProtocolError, RawObject, SourceError, SourceSpec, WatchEvent
 
 from ._errors import error_for_status, error_for_transport
 from ._stream import WatchStream
@@ -49,6 +52,23 @@ def _verify(value: Any) -> ssl.SSLContext | bool:
         except (OSError, ssl.SSLError) as exc:
             raise ConfigError(f"http source: options.verify: cannot load CA file {value!r}: {exc}") from exc
     raise ConfigError(f"http source: options.verify must be true, false or a CA file path, not {value!r}")
+
+
+class _RawListMeta(msgspec.Struct):
+    resourceVersion: str
+    remainingItemCount: int | None = None
+    # "continue" is a Python keyword: renamed below
+    continue_: str | None = msgspec.field(default=None, name="continue")
+
+
+class _RawList(msgspec.Struct):
+    metadata: _RawListMeta
+    kind: str | None = None
+    apiVersion: str | None = None
+    items: list[msgspec.Raw] | None = None
+
+
+_decode_raw_list = msgspec.json.Decoder(_RawList).decode
 
 
 def _decode_page(body: bytes) -> Any:
@@ -100,6 +120,8 @@ class HttpSource:
         self.timeout = float(options.get("timeout", DEFAULT_TIMEOUT))
         self.description = f"{self.base_url} {spec.resource.name}"
         self._resource_name = spec.resource.name
+        #: hand objects over as :class:`~informer.RawObject` (see :meth:`enable_raw_objects`)
+        self.raw = False
         self._owns_client = client is None
         if client is not None:
             self.client = client
@@ -163,6 +185,13 @@ class HttpSource:
             params["timeoutSeconds"] = str(int(timeout_seconds))
         return self._selectors(params)
 
+    def enable_raw_objects(self) -> None:
+        """From now on, list items and watch objects are :class:`~informer.RawObject` views
+        of their JSON bytes: only name, namespace and resourceVersion are read (by a tiny
+        msgspec decoder), the rest is decoded by whoever reads it. An informer with
+        ``raw=True`` calls this (an optional extension of the Source protocol)."""
+        self.raw = True
+
     # -- Source protocol -----------------------------------------------------------------
 
     async def list(
@@ -191,7 +220,40 @@ class HttpSource:
                 headers=response.headers,
                 continued=continue_token is not None,
             )
+        if self.raw:
+            page = self._raw_page(response.content)
+            if page is not None:
+                return page
         return self._page(response.content)
+
+    def _raw_page(self, body: bytes) -> ListPage | None:
+        """Raw mode: the page's items as undecoded views; ``None`` if the page is not the
+        usual shape (then :meth:`_page` decodes it and reports what is wrong)."""
+        try:
+            data = _decode_raw_list(body)
+        except msgspec.DecodeError:
+            return None
+        meta = data.metadata
+        kind = data.kind[:-4] if data.kind and data.kind.endswith("List") else None
+        # core-group list items carry no kind/apiVersion: splice the list's in (B.2)
+        head = (
+            b'{"kind":' + orjson.dumps(kind) + b',"apiVersion":' + orjson.dumps(data.apiVersion) + b","
+            if kind is not None and data.apiVersion is not None
+            else None
+        )
+        items: list[tuple[str | None, Any, str]] = []
+        append = items.append
+        for raw in data.items or ():
+            try:
+                obj = RawObject.from_bytes(raw)
+                if head is not None and "kind" not in obj and len(obj):
+                    obj = RawObject.from_bytes(head + obj.data[obj.data.index(b"{") + 1 :])
+            except ValueError:
+                append((None, bytes(raw), ""))  # not an object: the informer rejects and counts it
+                continue
+            append((None, obj, obj.resource_version or ""))
+        remaining = meta.remainingItemCount
+        return ListPage(items, meta.resourceVersion, meta.continue_ or None, remaining)
 
     def _page(self, body: bytes) -> ListPage:
         try:
@@ -284,6 +346,7 @@ class HttpSource:
                 resource=self._resource_name,
                 resource_version=resource_version,
                 error=in_stream_error,
+                raw=self.raw,
             )
         finally:
             await response.aclose()

@@ -7,10 +7,11 @@ store without ever updating or deleting a key it was not told about.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import pytest
 import trio
 from informer import BacklogPolicy, Backoff, Informer, ResourceType, SourceSpec, open_informer
 from informer.server import EmbeddedServer, Faults, ServerResource, open_embedded_server
@@ -31,11 +32,23 @@ def route(name: str, namespace: str = "default", n: int = 0) -> dict[str, Any]:
     }
 
 
+#: every scenario runs twice: plain dict objects, and ``raw=True`` (RawObject views end to end)
+_MODE = {"raw": False}
+
+
+@pytest.fixture(autouse=True, params=[False, True], ids=["dicts", "raw"])
+def _raw_mode(request: pytest.FixtureRequest) -> Iterator[None]:
+    _MODE["raw"] = request.param
+    yield
+    _MODE["raw"] = False
+
+
 @asynccontextmanager
 async def running(server: EmbeddedServer, **kw: Any) -> AsyncIterator[tuple[Informer, list[Recorder]]]:
     source = HttpSource(SourceSpec(resource=RESOURCE, options={"url": server.url}))
     recorders = [Recorder("unbounded"), Recorder("coalesce")]
     kw.setdefault("backoff", Backoff(initial=0.01, maximum=0.1))
+    kw.setdefault("raw", _MODE["raw"])
     async with open_informer(RESOURCE, source, **kw) as inf:
         inf.add_handler(recorders[0])
         inf.add_handler(recorders[1], policy=BacklogPolicy.COALESCE)

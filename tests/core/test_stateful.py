@@ -10,7 +10,7 @@ fake server. At every ``settle`` step and at the end:
 * no handler ever saw an update or a delete for a key it had not been told was added
   (nor an add for a key it already had) — with both backlog policies;
 * the namespace index lists exactly the namespaces that have objects —
-  with the store keeping objects as they are and in compact form.
+  with the store keeping objects as they are, in compact form, and as raw bytes (``raw=True``).
 """
 
 from __future__ import annotations
@@ -49,15 +49,17 @@ def check(inf: Any, server: FakeServer, recorders: list[Recorder]) -> None:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(program=st.lists(ops, max_size=25), compact=st.booleans())
-async def test_random_writes_and_faults_converge(program: list[tuple[Any, ...]], compact: bool) -> None:
+@given(program=st.lists(ops, max_size=25), mode=st.sampled_from(["dicts", "compact", "raw"]))
+async def test_random_writes_and_faults_converge(program: list[tuple[Any, ...]], mode: str) -> None:
     server = FakeServer()
     for key in KEYS[:3]:
         server.put(key, v=0)
     source = server.source()
     recorders = [Recorder("unbounded"), Recorder("coalesce")]
     async with open_informer(
-        RESOURCE, source, page_size=2, backoff=Backoff(initial=0.001, maximum=0.01), compact=compact
+        RESOURCE, source, page_size=2, backoff=Backoff(initial=0.001, maximum=0.01),
+        compact=mode == "compact",
+        raw=mode == "raw",
     ) as inf:
         inf.add_handler(recorders[0])
         inf.add_handler(recorders[1], policy=BacklogPolicy.COALESCE)
