@@ -73,7 +73,7 @@ from ._events import EventType
 from ._exceptions import ConfigError, InformerError, SyncTimeout
 from ._listener import BacklogPolicy, HandlerRegistration, Notification
 from ._raw import RawObject, as_raw
-from ._reflector import Reflector, describe_error
+from ._reflector import RAW_YIELD_EVERY, YIELD_EVERY, Reflector, describe_error
 from ._resource import Indexer, ResourceType
 from ._source import Source
 from ._stats import InformerStats
@@ -262,6 +262,7 @@ class Informer:
             on_synced=self._became_synced,
             on_error=self._failed,
             gc_freeze=gc_freeze,
+            yield_every=RAW_YIELD_EVERY if raw else YIELD_EVERY,
         )
 
     # -- read API ----------------------------------------------------------------------

@@ -107,10 +107,12 @@ class RawObject(Mapping[str, Any]):
     def from_bytes(cls, data: bytes | bytearray | memoryview | msgspec.Raw) -> RawObject:
         """A view over ``data``, checked to hold one JSON object (``ValueError`` if not).
 
-        ``data`` is copied into a ``bytes`` of exactly its length: a slice of a larger
-        buffer (a watch line, a list page) would otherwise keep that whole buffer alive.
+        Anything but ``bytes`` is copied into a ``bytes`` of exactly its length: a view of
+        a larger buffer (a watch line, a list page) would otherwise keep that whole buffer
+        alive. (``bytes`` from ``orjson.dumps`` carry spare capacity: trim them first, as
+        :func:`as_raw` does.)
         """
-        own = memoryview(data).tobytes()
+        own = data if data.__class__ is bytes else memoryview(data).tobytes()
         try:
             parts = _decode_parts(own)
         except msgspec.DecodeError as exc:
@@ -233,7 +235,8 @@ def as_raw(obj: Any) -> RawObject:
     if isinstance(obj, RawObject):
         return obj
     if isinstance(obj, Mapping):
-        return RawObject.from_bytes(orjson.dumps(obj, default=raw_default))
+        # copied: orjson's result keeps its whole growth buffer (twice the size, for a Pod)
+        return RawObject.from_bytes(memoryview(orjson.dumps(obj, default=raw_default)).tobytes())
     if isinstance(obj, str):
         return RawObject.from_bytes(obj.encode("utf-8"))
     if isinstance(obj, (bytes, bytearray, memoryview, msgspec.Raw)):

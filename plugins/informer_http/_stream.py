@@ -54,6 +54,11 @@ class _Envelope(msgspec.Struct):
 
 
 _decode_envelope = msgspec.json.Decoder(_Envelope).decode
+#: raw mode: the exact layout Kubernetes (Go's encoding/json) and the embedded server write,
+#: ``{"type":"ADDED","object":{...}}``; lines laid out otherwise take the envelope decoder
+_HEAD = b'{"type":"'
+_OBJECT = b'","object":'
+_RAW_TYPE_BYTES = {name.encode(): etype for name, etype in _RAW_TYPES.items()}
 
 
 class WatchStream:
@@ -161,12 +166,24 @@ class WatchStream:
         return WatchEvent(etype, obj, rv)
 
     def _raw_event(self, line: bytes) -> WatchEvent:
-        """Raw mode: the object's bytes as a :class:`~informer.RawObject`, undecoded."""
+        """Raw mode: the object's bytes as a :class:`~informer.RawObject`, undecoded.
+
+        The usual layout is cut with two byte searches (the object's own decode into
+        top-level parts still checks every byte of it is JSON); anything else goes
+        through an envelope decoder that skips the object unread."""
         try:
-            envelope = _decode_envelope(line)
-            etype = _RAW_TYPES.get(envelope.type)
+            etype: EventType | None = None
+            if line.startswith(_HEAD) and line.endswith(b"}"):
+                cut = line.find(_OBJECT, 9)
+                if cut > 0:
+                    etype = _RAW_TYPE_BYTES.get(line[9:cut])
+                    data = line[cut + 11 : -1]
+            if etype is None:
+                envelope = _decode_envelope(line)
+                etype = _RAW_TYPES.get(envelope.type)
+                data = envelope.object
             if etype is not None:
-                obj = RawObject.from_bytes(envelope.object)
+                obj = RawObject.from_bytes(data)
                 rv = obj.resource_version
                 if rv is not None:
                     self.last_rv = rv

@@ -128,3 +128,43 @@ async def test_raw_informer_over_http_keeps_bytes_and_hands_out_views() -> None:
             assert modified.old["spec"] == {"nodeName": "n0"}
             assert modified.object["spec"] == {"nodeName": "n5"}
             assert replay(rec.seen) == server.list_objects("pods") and rec.violations == []
+
+
+async def _events(body: bytes) -> list[Any]:
+    from informer_http import WatchStream
+
+    async def chunks() -> Any:
+        for i in range(0, len(body), 7):  # lines split across chunks
+            yield body[i : i + 7]
+
+    def error(status: Any) -> Any:
+        raise AssertionError(status)
+
+    stream = WatchStream(chunks(), resource="pods", resource_version="1", error=error, raw=True)
+    return [ev async for ev in stream]
+
+
+async def test_raw_watch_stream_reads_every_layout_and_keeps_the_rules() -> None:
+    from informer import INITIAL_EVENTS_END, DecodeError, EventType
+
+    pod = orjson.dumps(POD)
+    end = {INITIAL_EVENTS_END: "true"}
+    bookmark = {"kind": "Pod", "metadata": {"resourceVersion": "9", "annotations": end}}
+    body = b"\n".join(
+        [
+            b'{"type":"ADDED","object":' + pod + b"}",  # the usual layout: cut by bytes
+            b'{ "object": ' + pod + b', "type": "MODIFIED" }',  # any other: the envelope decoder
+            b'{"type":"DELETED","object":' + pod[:-1] + b"}",  # cut, but not JSON: an error event
+            b"garbage",
+            b'{"type":"BOOKMARK","object":' + orjson.dumps(bookmark) + b"}",
+            b'{"type":"ADDED","object":{"metadata":{"name":"x","resourceVersion":10}}}',  # rv not a string
+        ]
+    )
+    events = await _events(body + b"\n")
+    added, modified, deleted, garbage, bookmark_, error = (ev.type for ev in events)
+    assert (added, modified, bookmark_) == (EventType.ADDED, EventType.MODIFIED, EventType.BOOKMARK)
+    assert deleted is garbage is error is EventType.ERROR
+    for ev in events[:2]:
+        assert isinstance(ev.object, RawObject) and ev.object == POD and ev.resource_version == "7"
+    assert all(isinstance(ev.object, DecodeError) for ev in (events[2], events[3], events[5]))
+    assert events[4].key == INITIAL_EVENTS_END and events[4].resource_version == "9"
