@@ -537,12 +537,97 @@ def list_child(
 
 # -- driver -----------------------------------------------------------------------------------
 
+BARE = "bare: httpx aiter_lines + json.loads"
+NAIVE_CACHE = "bare: byte split + orjson + keep in a dict"
+LIST_BARE = "bare: httpx + orjson, kept in a dict"
+#: the informer variants of the watch benchmarks: label, typed, gc_freeze, compact, raw
+VARIANTS = [
+    ("informer: dict objects", False, False, False, False),
+    ("informer: dict objects, gc_freeze=True", False, True, False, False),
+    ("informer: dict objects, compact=True", False, False, True, False),
+    ("informer: raw=True (RawObject views)", False, False, False, True),
+    ("informer: cattrs-typed Pods", True, False, False, False),
+]
+LIST_VARIANTS = [
+    (LIST_BARE, ["--bare"]),
+    ("informer: dict objects", []),
+    ("informer: dict objects, gc_freeze=True", ["--freeze"]),
+    ("informer: dict objects, compact=True", ["--compact"]),
+    ("informer: raw=True (RawObject views)", ["--raw"]),
+    ("informer: cattrs-typed Pods", ["--typed"]),
+]
+ETCD = "/usr/bin/etcd"
+
+
+def run_etcd(events: int) -> dict[str, Any] | None:
+    """``bench_etcd.py`` in a process of its own (its figures as JSON), or ``None``."""
+    if not events:
+        return None
+    if not os.path.exists(ETCD):
+        print(f"\netcd: skipped ({ETCD} is missing; Debian's etcd-server package provides it)")
+        return None
+    print(f"\netcd: {events:,} puts against a throw-away etcd on loopback ...", flush=True)
+    here = os.path.dirname(os.path.abspath(__file__))
+    cmd = [sys.executable, os.path.join(here, "bench_etcd.py"), "--events", str(events), "--json"]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode:
+        print(f"etcd: failed (exit {done.returncode}): {done.stderr.strip()[-500:]}")
+        return None
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def print_summary(
+    summary: dict[str, dict[str, float]], *, n: int, listed: int, wire: int, etcd: dict[str, Any] | None
+) -> None:
+    """Everything measured, one row per way of consuming the stream."""
+    bare = summary[BARE]["growth"]
+    print(f"\nSUMMARY (µs per event; x = speed relative to the naive loop, {bare:.1f} µs/event)")
+    print(
+        f"{'':<44} {'growth':>7} {'x':>5} {'steady':>7} {'x':>5}"
+        f" {'list s':>7} {'peak MB':>8} {'B/object':>9} {'full GC ms':>10}"
+    )
+
+    def cell(row: dict[str, float], key: str, fmt: str, width: int) -> str:
+        return f"{row[key]:>{width}{fmt}}" if key in row else f"{'-':>{width}}"
+
+    labels = [BARE, NAIVE_CACHE] + [label for label, *_ in VARIANTS]
+    for label in labels:
+        row = dict(summary.get(label, {}))
+        if label == NAIVE_CACHE:
+            row.update(summary.get(LIST_BARE, {}))
+        for key in ("growth", "steady"):
+            if key in row:
+                row[f"x_{key}"] = bare / row[key]
+        print(
+            f"{label.removeprefix('informer: '):<44}"
+            f" {cell(row, 'growth', '.1f', 7)} {cell(row, 'x_growth', '.2f', 5)}"
+            f" {cell(row, 'steady', '.1f', 7)} {cell(row, 'x_steady', '.2f', 5)}"
+            f" {cell(row, 'list_s', '.2f', 7)} {cell(row, 'rss_mb', ',.0f', 8)}"
+            f" {cell(row, 'held', ',.0f', 9)} {cell(row, 'gc_ms', '.1f', 10)}"
+        )
+    print(
+        f"growth: {n:,} new Pods; steady: {n:,} updates of {CHURN_KEYS:,} Pods; list: {listed:,} Pods"
+        f" (B/object: RSS held per cached Pod); wire size per Pod: {wire} bytes"
+    )
+    if etcd is not None:
+        print(
+            f"etcd informer, {etcd['events']:,} puts (~300 B values):"
+            f" {etcd['informer_events_per_s']:,} events/s"
+            f" (etcd-bound), informer CPU {etcd['informer_cpu_us_per_event']} µs/event;"
+            f" bare source replay {etcd['source_replay_events_per_s']:,} events/s;"
+            f" put -> handler p50 {etcd['put_to_handler_p50_ms']} ms, p99 {etcd['put_to_handler_p99_ms']} ms"
+        )
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=20_000, help="watch events per run")
     parser.add_argument("--list", type=int, default=100_000, help="objects in the list benchmark (0: skip)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--etcd-events", type=int, default=20_000, help="puts in the etcd benchmark (0: skip; needs etcd)"
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--list-child", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--typed", action="store_true", help=argparse.SUPPRESS)
@@ -565,6 +650,8 @@ def main() -> int:
         stdout=subprocess.PIPE,
         text=True,
     )
+    #: label -> column -> figure, for the summary table printed at the end
+    summary: dict[str, dict[str, float]] = {}
     try:
         assert server.stdout is not None
         url = server.stdout.readline().strip()
@@ -578,26 +665,20 @@ def main() -> int:
         title = f"watch, growth: {n:,} new Pods"
         print(f"{title:<48} {'events/s':>10} {'µs/event':>9} {'x bare':>7}")
 
-        def show(label: str, t: float, note: str = "") -> None:
+        def show(label: str, t: float, note: str = "", column: str = "growth") -> None:
+            summary.setdefault(label, {})[column] = t / n * 1e6
             print(f"{label:<48} {n / t:>10,.0f} {t / n * 1e6:>9.1f} {bare / t:>7.2f}  {note}", flush=True)
 
-        show("bare: httpx aiter_lines + json.loads", bare, "(the naive watch loop)")
+        show(BARE, bare, "(the naive watch loop)")
         for label, loop, note in (
             ("bare: httpx aiter_lines + orjson.loads", bare_orjson_lines, ""),
             ("bare: byte split + orjson.loads", bare_split_orjson, ""),
-            ("bare: byte split + orjson + keep in a dict", bare_split_orjson_keep, "(a naive cache)"),
+            (NAIVE_CACHE, bare_split_orjson_keep, "(a naive cache)"),
         ):
             show(label, best(lambda loop=loop: trio.run(loop, url, n)), note)
-        variants = [
-            ("informer: dict objects", False, False, False, False),
-            ("informer: dict objects, gc_freeze=True", False, True, False, False),
-            ("informer: dict objects, compact=True", False, False, True, False),
-            ("informer: raw=True (RawObject views)", False, False, False, True),
-            ("informer: cattrs-typed Pods", True, False, False, False),
-        ]
 
-        def run_variants(namespace: str) -> None:
-            for label, typed, freeze, compact, raw in variants:
+        def run_variants(namespace: str, column: str) -> None:
+            for label, typed, freeze, compact, raw in VARIANTS:
                 infos: list[dict[str, Any]] = []
 
                 def once(
@@ -615,9 +696,9 @@ def main() -> int:
                     return elapsed
 
                 t = best(once)
-                show(label, t, f"handler latency p50 {infos[-1]['latency_p50_us']:.0f} µs")
+                show(label, t, f"handler latency p50 {infos[-1]['latency_p50_us']:.0f} µs", column)
 
-        run_variants(NAMESPACE)
+        run_variants(NAMESPACE, "growth")
 
         def without_gc() -> float:
             gc.collect()  # the previous run's garbage (collect() works while disabled)
@@ -632,34 +713,35 @@ def main() -> int:
         title = f"watch, steady state: {n:,} updates of {CHURN_KEYS:,} Pods"
         print(f"{title:<48} {'events/s':>10} {'µs/event':>9} {'x bare':>7}")
         show(
-            "bare: byte split + orjson + keep in a dict",
+            NAIVE_CACHE,
             best(lambda: trio.run(bare_split_orjson_keep, url, n, CHURN)),
             "(a naive cache)",
+            "steady",
         )
-        run_variants(CHURN)
+        run_variants(CHURN, "steady")
 
         if args.list:
             print()
             title = f"list {args.list:,} Pods (pages of 500)"
-            print(f"{title:<44} {'seconds':>8} {'peak RSS MB':>12} {'held B/obj':>11} {'full GC ms':>11}")
-            for label, flags in (
-                ("bare: httpx + orjson, kept in a dict", ["--bare"]),
-                ("informer: dict objects", []),
-                ("informer: dict objects, gc_freeze=True", ["--freeze"]),
-                ("informer: dict objects, compact=True", ["--compact"]),
-                ("informer: raw=True (RawObject views)", ["--raw"]),
-                ("informer: cattrs-typed Pods", ["--typed"]),
-            ):
+            print(f"{title:<48} {'seconds':>8} {'peak RSS MB':>12} {'held B/obj':>11} {'full GC ms':>11}")
+            for label, flags in LIST_VARIANTS:
                 cmd = [sys.executable, __file__, "--list-child", url, "--list", str(args.list), *flags]
                 result = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+                row = summary.setdefault(label, {})
+                row["list_s"] = result["seconds"]
+                row["rss_mb"] = result["peak_rss_mb"]
+                row["held"] = result["held_bytes_per_object"]
+                row["gc_ms"] = result["full_gc_ms"]
                 print(
-                    f"{label:<44} {result['seconds']:>8.2f} {result['peak_rss_mb']:>12.0f}"
-                    f" {result['held_bytes_per_object']:>11,.0f} {result['full_gc_ms']:>11.1f}"
+                    f"{label:<48} {result['seconds']:>8.2f} {result['peak_rss_mb']:>12.0f}"
+                    f" {result['held_bytes_per_object']:>11,.0f} {result['full_gc_ms']:>11.1f}",
+                    flush=True,
                 )
-        print(f"\nwire size per Pod: {size} bytes (watch line)")
     finally:
         server.terminate()
         server.wait(5)
+    etcd = run_etcd(args.etcd_events)
+    print_summary(summary, n=args.events, listed=args.list, wire=size, etcd=etcd)
     return 0
 
 
