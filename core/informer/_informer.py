@@ -179,7 +179,16 @@ class Informer:
 
     ``name`` defaults to the resource type's name; ``store`` is the :class:`~informer.Store`;
     ``stats`` the :class:`~informer.InformerStats`; ``synced`` is true once the first full
-    list is in the store; ``last_error`` is the last list/watch failure, described.
+    list is in the store; ``last_error`` is the last list/watch failure, described, and
+    ``last_exception`` the exception itself.
+
+    Memory and speed options (see the module docstring for the reasoning and
+    ``benchmarks/README.md`` for figures): ``gc_freeze=True`` moves synced objects out of
+    the cyclic collector's sight (a process-wide side effect); ``compact=True`` keeps
+    objects as orjson bytes and hands out dicts; ``raw=True`` keeps the wire bytes and
+    hands out :class:`~informer.RawObject` views that decode only what is read — the
+    fastest and smallest, for handlers and indexers content with read-only mappings
+    (declare indexers with :func:`~informer.field_indexer` so they decode only their path).
     """
 
     def __init__(

@@ -57,6 +57,8 @@ class InformerSpec:
     transform: Callable[[Any], Any] | None = None
     gc_freeze: bool = False
     compact: bool = False
+    #: objects as :class:`~informer.RawObject` views of their wire bytes (see ``Informer``)
+    raw: bool = False
     description: str = attrs.field(default="", eq=False)
 
     def build(self) -> Informer:
@@ -78,6 +80,7 @@ class InformerSpec:
             watch_list_timeout=float(deadline) if isinstance(deadline, int | float) else 60.0,
             gc_freeze=self.gc_freeze,
             compact=self.compact,
+            raw=self.raw,
         )
 
 
