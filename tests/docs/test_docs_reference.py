@@ -11,6 +11,7 @@ import argparse
 import html
 import importlib
 import inspect
+import re
 from pathlib import Path
 from types import FunctionType
 from typing import Any
@@ -154,3 +155,16 @@ def test_every_builtin_contribution_has_a_reference_entry(built_site: Path, gen:
         if f'id="{gen.builtins.anchor(kind, name)}"' not in page
     ]
     assert not missing, f"contributions without a reference entry: {missing}"
+
+
+def test_every_public_name_is_in_the_python_api_reference(built_site: Path) -> None:
+    import informer
+
+    page = _page(built_site, "api")
+    ids = set(re.findall(r'id="([^"]+)"', page))
+    missing = [
+        name
+        for name in informer.__all__
+        if name != "__version__" and not any(i == f"informer.{name}" or i.endswith(f".{name}") for i in ids)
+    ]
+    assert not missing, f"public names of informer without an entry in reference/api.md: {missing}"
