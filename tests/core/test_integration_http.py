@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import trio
-from informer import BacklogPolicy, Backoff, Informer, ResourceType, SourceSpec, open_informer
+from informer import BacklogPolicy, Backoff, ConnectFailed, Informer, ResourceType, SourceSpec, open_informer
 from informer.server import EmbeddedServer, Faults, ServerResource, open_embedded_server
 from informer_http.source import HttpSource
 
@@ -193,4 +193,5 @@ async def test_connection_refused_is_the_sync_timeout_reason() -> None:
             message = str(exc)
         else:
             raise AssertionError("synced against a closed port")
+        assert isinstance(inf.last_exception, ConnectFailed)  # the exception behind last_error
     assert "ConnectFailed" in message and url.split("//")[1] in message, message
