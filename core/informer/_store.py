@@ -35,6 +35,10 @@ about its wire size, and nothing for the collector — and expands it on every r
 then return a fresh object each time (mutating it changes nothing in the store). Index
 maintenance cannot re-run indexers on a compact old object cheaply, so in this mode each
 key's index values are remembered (small tuples of strings).
+
+The informer's ``raw=True`` uses the same two doors with other functions: it stores the
+wire bytes of a :class:`~informer.RawObject` and expands them into a new view, which
+decodes nothing until a field is read (see :mod:`informer._raw`).
 """
 
 from __future__ import annotations
