@@ -24,7 +24,7 @@ however large it is: for a ~4 KB Pod decoded to dicts (~43 tracked objects) that
 biggest single cost of an event — more than decoding it (see ``benchmarks/run.py``).
 
 ``gc_freeze=True`` moves the cache out of the collector's sight with :func:`gc.freeze`:
-the reflector freezes after every completed list and after every 500 objects it stores,
+the reflector freezes after every completed list and after every 500 objects it adds,
 so a full collection never walks more than the last few hundred objects instead of the
 whole cache (on the benchmark machine one full collection over 100,000 cached Pods takes
 seconds, and a growing cache triggers one every time it grows by a quarter). Frozen
