@@ -337,6 +337,13 @@ async def run_main(args: argparse.Namespace) -> int:
                 # keep the caches (a stopped informer's store stays readable) for the snapshot.
                 # Not shielded: a second signal (``force``) cuts the drain short.
                 at_exit = rt.freeze()
+                if not args.drain_timeout:
+                    # An informer whose drain runs out of time says how much it left; with
+                    # no drain at all (``--drain-timeout 0``) the buffers would go without a
+                    # word. Count them now, as the stop begins: closing clears them.
+                    left = sum(reg.backlog for inf in at_exit.values() for reg in inf.handlers)
+                    if left:
+                        log.warning("--drain-timeout 0: dropping %d buffered notifications", left)
                 await manager.aclose(drain_timeout=args.drain_timeout)
                 if args.snapshot:
                     path = write_snapshot(args.snapshot, at_exit)
