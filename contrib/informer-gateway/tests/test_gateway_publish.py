@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -30,28 +31,45 @@ def table(path: Path) -> dict[str, object]:
     return json.loads(path.read_text())  # type: ignore[no-any-return]
 
 
+async def until(predicate: Callable[[], bool], limit: float = 5.0) -> None:
+    """Poll ``predicate`` (the publisher writes from a worker thread); bounded."""
+    with trio.fail_after(limit):
+        while not predicate():  # noqa: ASYNC110 (the writer is a worker thread: nothing to await)
+            await trio.sleep(0.01)
+
+
+def generation_on_disk(path: Path) -> object:
+    try:
+        return table(path)["generation"]
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
 async def test_a_burst_is_published_once_and_shutdown_flushes(tmp_path: Path) -> None:
     out = tmp_path / "table.json"
     printed = io.StringIO()
-    handler = create_handler({"json_file": str(out), "min_interval": 0.2})
+    # A long min_interval, so "changes wait" holds even on a machine stalled for a while.
+    handler = create_handler({"json_file": str(out), "min_interval": 1.0})
     handler.print_to = printed
-    with trio.fail_after(10):
+    with trio.fail_after(20):
         async with running():
             await trio.sleep(0.05)  # publisher started: nothing to publish yet
             assert not out.exists()
             for i in range(300):  # one burst, no checkpoint in between (as an informer delivers)
                 handler.on_add(svc(i), True)
                 handler.on_add(route(i), True)
-            await trio.sleep(0.05)
+            # The file is written from a worker thread, then the table is printed.
+            await until(lambda: "routing table (generation" in printed.getvalue())
+            assert generation_on_disk(out) == handler.generation
             assert printed.getvalue().count("routing table (generation") == 1
             assert len(table(out)["routes"]) == 300  # type: ignore[arg-type]
             # Within min_interval, changes wait ...
             handler.on_update(svc(1), svc(1, ready=False))
-            await trio.sleep(0.01)
+            await trio.sleep(0.05)
             assert table(out)["generation"] == handler.generation - 1
             # ... and are published when it has passed.
-            await trio.sleep(0.4)
-            assert table(out)["generation"] == handler.generation
+            await until(lambda: printed.getvalue().count("routing table (generation") == 2)
+            assert generation_on_disk(out) == handler.generation
             handler.on_delete(route(2))  # changed right before shutdown
     final = table(out)
     assert final["generation"] == handler.generation and "/p2" not in final["routes"]  # type: ignore[operator]
