@@ -282,12 +282,17 @@ class Reflector:
 
     # -- list --------------------------------------------------------------------------
 
-    async def _list(self) -> None:
+    def _begin_list(self) -> float:
+        """Reset the progress counters a live view shows while a list loads; returns the start time."""
         stats = self.stats
         stats.listing = True
         stats.list_pages = 0
         stats.list_objects = 0
-        started = time.perf_counter()
+        return time.perf_counter()
+
+    async def _list(self) -> None:
+        stats = self.stats
+        started = self._begin_list()
         rv_asked = self._list_rv
         initial = not self.synced
         seen: set[str] = set()
@@ -561,10 +566,7 @@ class Reflector:
     async def _list_by_watch(self) -> None:
         """List through a ``send_initial_events`` watch, then keep watching on the same stream."""
         stats = self.stats
-        stats.listing = True
-        stats.list_pages = 0
-        stats.list_objects = 0
-        started = time.perf_counter()
+        started = self._begin_list()
         initial = not self.synced
         seen: set[str] = set()
         in_initial = True

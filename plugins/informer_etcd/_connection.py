@@ -168,18 +168,24 @@ class EtcdConnection:
                 if not isinstance(data, dict):
                     raise ProtocolError(f"etcd at {url} ({path}): answer is not a JSON object: {data!r:.200}")
                 return data
-            if (
-                self.options.username is not None
-                and not reauthenticated
-                and is_invalid_token(resp.status_code, data)
-            ):
-                # Expired simple token, or a restarted member that forgot it.
-                self._forget_token()
+            if not reauthenticated and self._token_expired(resp.status_code, data):
                 reauthenticated = True
                 continue
-            if resp.status_code == 503:
-                self.mark_failed(url)
-            raise error_for(url, path, resp.status_code, data, username=self.options.username)
+            raise self._failure(url, path, resp.status_code, data)
+
+    def _token_expired(self, status: int, data: Any) -> bool:
+        """True (and the token forgotten) when etcd refused our auth token: an expired simple
+        token, or a restarted member that forgot it. The caller retries once with a new one."""
+        if self.options.username is None or not is_invalid_token(status, data):
+            return False
+        self._forget_token()
+        return True
+
+    def _failure(self, url: str, path: str, status: int, data: Any) -> Exception:
+        """The exception for a non-200 answer; a 503 also moves later requests to the next endpoint."""
+        if status == 503:
+            self.mark_failed(url)
+        return error_for(url, path, status, data, username=self.options.username)
 
     async def _send(self, path: str, payload: bytes) -> tuple[str, httpx.Response]:
         failures: list[str] = []
@@ -253,17 +259,10 @@ class EtcdConnection:
                     except httpx.TransportError as exc:
                         raise ConnectFailed(f"connection to {url} lost reading {path}: {exc}") from exc
                     data = self._json(url, path, content)
-                    if (
-                        self.options.username is not None
-                        and not reauthenticated
-                        and is_invalid_token(resp.status_code, data)
-                    ):
-                        self._forget_token()
+                    if not reauthenticated and self._token_expired(resp.status_code, data):
                         reauthenticated = True
                         continue
-                    if resp.status_code == 503:
-                        self.mark_failed(url)
-                    raise error_for(url, path, resp.status_code, data, username=self.options.username)
+                    raise self._failure(url, path, resp.status_code, data)
                 yield url, resp
                 return
             finally:
